@@ -1,0 +1,1 @@
+"""Rule modules, one file per family; installed as ``verifier.rules``."""

@@ -1,0 +1,54 @@
+"""Shared helpers: lint text or files through the real pipeline, as the CLI does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from verifier.document import build_documents
+from verifier.engine import run_rules
+from verifier.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+_EXPECT = re.compile(r"<!--\s*expect:\s*([\w\s,-]+?)\s*-->")
+
+
+def lint_text(text: str, path: str = "draft.md", settings: Settings | None = None, context=None):
+    docs = build_documents([(path, text)], (settings or Settings()).attachment)
+    return run_rules(docs, settings or Settings(), context)
+
+
+def lint_file(path: Path, settings: Settings | None = None, context=None):
+    return lint_text(read_source(path), str(path), settings, context)
+
+
+def read_source(path: Path) -> str:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return handle.read()
+
+
+def pairs(diagnostics, rule: str | None = None) -> list[tuple[int, str]]:
+    """(line, rule) pairs, the way tests state expectations."""
+    return sorted((d.line, d.rule) for d in diagnostics if rule is None or d.rule == rule)
+
+
+def expected_pairs(text: str, rule: str | None = None) -> list[tuple[int, str]]:
+    """Expectations written next to the text: ``<!-- expect: rule-name, other-rule -->``."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _EXPECT.finditer(line):
+            for name in match.group(1).split(","):
+                name = name.strip()
+                if name and (rule is None or name == rule):
+                    found.append((number, name))
+    return sorted(found)
+
+
+@pytest.fixture(scope="session")
+def digest_path() -> Path:
+    return EXAMPLES / "music-therapy-digest.md"

@@ -1,0 +1,210 @@
+"""The document model: text, blocks, sentences, citations, claims, and positions.
+
+This is the only module that turns offsets into lines and columns. Everything
+downstream works on offsets into ``Document.text`` (the file as Python reads it with
+``encoding="utf-8-sig"`` and ``newline=""``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Iterable, Sequence
+
+from verifier.citations import find_citations
+from verifier.markdown import parse
+from verifier.model import Block, Citation, Claim, Reference, Sentence
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+
+# Scope within which a citation sources a claim: its sentence, or failing that its block.
+ATTACHMENT_SCOPES = ("sentence", "paragraph")
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    visible: str
+    prose: str
+    blocks: list[Block]
+    sentences: list[Sentence]
+    citations: list[Citation]
+    references: list[Reference]
+    reference_blocks: frozenset[int]
+    claims: list[Claim]
+    line_starts: list[int]
+    attachment: str = "paragraph"
+    # Citations that source each claim (same order as ``claims``).
+    claim_citations: list[tuple[Citation, ...]] = field(default_factory=list)
+
+    # -- positions -------------------------------------------------------------
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an offset; columns count Unicode characters."""
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line + 1, offset - self.line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break."""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    # -- structure ---------------------------------------------------------------
+    def block_at(self, offset: int) -> int:
+        """Index of the block containing ``offset``, or -1."""
+        index = bisect.bisect_right(self._block_starts, offset) - 1
+        if index >= 0 and offset <= self.blocks[index].end:
+            return index
+        return -1
+
+    @cached_property
+    def _block_starts(self) -> list[int]:
+        return [b.start for b in self.blocks]
+
+    def sentence_text(self, index: int) -> str:
+        sentence = self.sentences[index]
+        return self.prose[sentence.start:sentence.end]
+
+    def sentence_of(self, offset: int) -> int:
+        """Index of the sentence containing ``offset``, or -1."""
+        index = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return index
+        return -1
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def section_title(self, block_index: int) -> str:
+        section = self.blocks[block_index].section if block_index >= 0 else -1
+        if section < 0:
+            return ""
+        heading = self.blocks[section]
+        return " ".join(self.prose[heading.start:heading.end].split()).rstrip(":").strip()
+
+    def in_reference_list(self, offset: int) -> bool:
+        return self.block_at(offset) in self.reference_blocks
+
+    @cached_property
+    def text_citations(self) -> list[Citation]:
+        """Citations in the running text, not inside reference-list entries."""
+        return [c for c in self.citations if c.reference < 0 and not self.in_reference_list(c.start)]
+
+    def citations_between(self, start: int, end: int) -> tuple[Citation, ...]:
+        return tuple(c for c in self.text_citations if start <= c.start < end)
+
+    def sourced(self, claim_index: int) -> bool:
+        return bool(self.claim_citations[claim_index])
+
+
+def build_document(path: str, text: str, attachment: str = "paragraph") -> Document:
+    """Parse, segment and extract one file's text."""
+    return build_documents([(path, text)], attachment)[0]
+
+
+def build_documents(files: Sequence[tuple[str, str]], attachment: str = "paragraph") -> list[Document]:
+    """Build many documents, sending every block of all of them through spaCy in one stream."""
+    from verifier.nlp import analyse
+
+    parsed = []
+    for path, text in files:
+        markdown = not path.lower().endswith(".txt")
+        parsed.append(parse(text, markdown=markdown))
+
+    jobs: list[tuple[int, int]] = []  # (document, block)
+    texts: list[str] = []
+    for doc_index, result in enumerate(parsed):
+        for block_index, block in enumerate(result.blocks):
+            if block.is_prose and block.kind != "reference_definition":
+                jobs.append((doc_index, block_index))
+                texts.append(result.prose[block.start:block.end])
+    analyses = iter(analyse(texts))
+
+    sentences: list[list[Sentence]] = [[] for _ in files]
+    claims: list[list[Claim]] = [[] for _ in files]
+    for doc_index, block_index in jobs:
+        analysis = next(analyses)
+        block = parsed[doc_index].blocks[block_index]
+        first_sentence = len(sentences[doc_index])
+        for start, end in analysis.sentences:
+            sentences[doc_index].append(Sentence(block.start + start, block.start + end, block_index))
+        for claim in analysis.claims:
+            claims[doc_index].append(replace(
+                claim,
+                start=block.start + claim.start,
+                end=block.start + claim.end,
+                sentence=first_sentence + claim.sentence,
+            ))
+
+    documents = []
+    for doc_index, ((path, text), result) in enumerate(zip(files, parsed)):
+        index = find_citations(text, result.visible, result.blocks)
+        doc = Document(
+            path=path,
+            text=text,
+            visible=result.visible,
+            prose=result.prose,
+            blocks=result.blocks,
+            sentences=sentences[doc_index],
+            citations=index.citations,
+            references=index.references,
+            reference_blocks=index.reference_blocks,
+            claims=[c for c in claims[doc_index] if result.blocks and not _in_blocks(c, result.blocks, index.reference_blocks)],
+            line_starts=result.line_starts,
+            attachment=attachment,
+        )
+        doc.claim_citations = [attach(doc, claim) for claim in doc.claims]
+        documents.append(doc)
+    return documents
+
+
+def _in_blocks(claim: Claim, blocks: list[Block], chosen: Iterable[int]) -> bool:
+    """Whether a claim sits in a reference-list entry (its numbers are metadata, not claims)."""
+    return any(blocks[i].start <= claim.start < blocks[i].end for i in chosen)
+
+
+def attach(doc: Document, claim: Claim) -> tuple[Citation, ...]:
+    """The citations that source a claim: those in its sentence, else in its block.
+
+    A reference list at the end of the document does not source a claim by itself.
+    """
+    if 0 <= claim.sentence < len(doc.sentences):
+        sentence = doc.sentences[claim.sentence]
+        # A citation right after the sentence's full stop still belongs to it:
+        # "... improved. ([PubMed](...))" is a common way to cite.
+        found = doc.citations_between(sentence.start, _sentence_tail(doc, claim.sentence))
+        if found or doc.attachment == "sentence":
+            return found
+        block = doc.blocks[sentence.block]
+        return doc.citations_between(block.start, block.end)
+    return ()
+
+
+def _sentence_tail(doc: Document, index: int) -> int:
+    """End of the region whose citations belong to a sentence.
+
+    It runs to the next sentence, so link destinations and markers between sentences
+    count, and over a next "sentence" that is nothing but citations, as in
+    "... improved. ([PubMed](https://...))".
+    """
+    sentence = doc.sentences[index]
+    following = doc.sentences[index + 1] if index + 1 < len(doc.sentences) else None
+    if following is None or following.block != sentence.block:
+        return doc.blocks[sentence.block].end
+    if _only_citations(doc, following.start, following.end):
+        return following.end
+    return following.start
+
+
+def _only_citations(doc: Document, start: int, end: int) -> bool:
+    chars = list(doc.visible[start:end])
+    cited = doc.citations_between(start, end)
+    if not cited:
+        return False
+    for citation in cited:
+        for i in range(max(citation.start, start), min(citation.end, end)):
+            chars[i - start] = " "
+    return not "".join(chars).strip(" ()[].,;:\t")

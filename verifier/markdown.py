@@ -1,0 +1,263 @@
+"""Markdown (or plain text) to blocks and masks, keeping every offset of the source.
+
+Two masks have the length of the text, so any offset in them is an offset in the file:
+
+- ``visible``: the text a reader sees, with code, HTML comments, HTML blocks and front
+  matter blanked. Citations are read from it (links keep their URLs).
+- ``prose``: ``visible`` without markup and addresses: link destinations, bare URLs,
+  DOIs, PubMed ids, citation markers, list bullets, emphasis and table pipes are blanked.
+  Sentences and claims are read from it, so a URL's digits never become a claim.
+
+markdown-it reports block positions as line ranges only, so inline structure is found
+with patterns over each block's lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+from verifier.model import Block
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*(?:\r\n|\r|\n).*?(?:\r\n|\r|\n)(?:---|\+\+\+|\.\.\.)[ \t]*(?=\r\n|\r|\n|\Z)", re.S)
+_PSEUDO_HEADING = re.compile(r"^[ \t]*(\*\*|__)(?P<title>[^*_\n]{1,80}?)(\*\*|__)[ \t]*:?[ \t]*$")
+_IMAGE_LINE = re.compile(r"^[ \t]*!\[[^\]]*\]\([^)]*\)[ \t]*$")
+_URL_LINE = re.compile(r"^[ \t]*<?https?://\S+>?[ \t]*$")
+_REFERENCE_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:")
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]*(?:\([^\s()]*\)[^\s<>()\[\]]*)*[^\s<>()\[\].,;:!?'\"]", re.I)
+_LINK_DESTINATION = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")
+_AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^<>\s]*>", re.I)
+_DOI = re.compile(r"\b(?:doi\s*:?\s*)?10\.\d{4,9}/[^\s\"<>\]]+", re.I)
+_PUBMED_ID = re.compile(r"\b(?:PMID|PMCID|PMC)\s*:?\s*(?:PMC)?\d+\b", re.I)
+_CITATION_MARKER = re.compile(r"\[\^[^\]\s]+\]|\[\d+(?:\s*[-–,]\s*\d+)*\]")
+_INLINE_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+_LINK_BRACKETS = re.compile(r"!?\[|\]")
+_LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?(?:#{1,6}(?=[ \t]|$))?", re.M)
+_TABLE_DELIMITER_ROW = re.compile(r"^[ \t|:\-]+$", re.M)
+
+
+@dataclass(frozen=True)
+class ParsedMarkdown:
+    blocks: list[Block]
+    visible: str
+    prose: str
+    line_starts: list[int]
+
+
+def line_starts_of(text: str) -> list[int]:
+    """Offsets where lines begin; a line ends at ``\\r\\n``, ``\\r`` or ``\\n`` as in CommonMark."""
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    """Replace a span with spaces, keeping line breaks so lines stay where they are."""
+    for i in range(start, end):
+        if chars[i] not in "\r\n":
+            chars[i] = " "
+
+
+def _blank_matches(chars: list[str], pattern: re.Pattern, text: str, start: int, end: int) -> None:
+    for match in pattern.finditer(text, start, end):
+        _blank(chars, match.start(), match.end())
+
+
+_PARSER = MarkdownIt("commonmark").enable("table")
+
+
+def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
+    """Split ``text`` into blocks and build its masks; plain text gets paragraphs only."""
+    starts = line_starts_of(text)
+    line_count = len(starts)
+
+    def offset_of_line(line: int) -> int:
+        return starts[line] if line < line_count else len(text)
+
+    def line_end(line: int) -> int:
+        """End of a line's content, before its line break."""
+        stop = offset_of_line(line + 1)
+        while stop > starts[line] and text[stop - 1] in "\r\n":
+            stop -= 1
+        return stop
+
+    raw_blocks: list[tuple[str, int, int, int]] = []  # kind, first line, last line (exclusive), level
+    front_matter = _FRONT_MATTER.match(text) if markdown else None
+    source_for_parser = text
+    if front_matter:
+        fm_lines = len(line_starts_of(front_matter.group(0)))
+        raw_blocks.append(("front_matter", 0, fm_lines, 0))
+        source_for_parser = "\n" * (fm_lines - 1) + text[front_matter.end():]
+
+    if markdown:
+        raw_blocks.extend(_markdown_blocks(source_for_parser))
+    else:
+        raw_blocks.extend(_plain_blocks(text, starts))
+
+    covered = set()
+    for _, first, last, _ in raw_blocks:
+        covered.update(range(first, last))
+    if markdown:
+        for line in range(line_count):
+            if line not in covered and _REFERENCE_DEFINITION.match(text[starts[line]:line_end(line)]):
+                raw_blocks.append(("reference_definition", line, line + 1, 0))
+
+    blocks: list[Block] = []
+    for kind, first, last, level in sorted(raw_blocks, key=lambda b: (b[1], b[2])):
+        for kind, first, last, level in _split_paragraph(kind, first, last, level, text, starts, line_end):
+            start = starts[first] if first < line_count else len(text)
+            end = line_end(max(first, last - 1))
+            while start < end and text[start] in " \t":
+                start += 1
+            if end <= start and kind != "code":
+                continue
+            if kind == "paragraph" and last - first == 1 and _IMAGE_LINE.match(text[start:end]):
+                kind = "image"
+            blocks.append(Block(kind=kind, start=start, end=end, level=level))
+
+    blocks = _assign_sections(blocks)
+    visible, prose = _masks(text, blocks)
+    return ParsedMarkdown(blocks=blocks, visible=visible, prose=prose, line_starts=starts)
+
+
+def _markdown_blocks(source: str) -> list[tuple[str, int, int, int]]:
+    tokens = _PARSER.parse(source)
+    found: list[tuple[str, int, int, int]] = []
+    containers: list[str] = []
+    in_table_row = False
+    for token in tokens:
+        if token.type in {"bullet_list_open", "ordered_list_open"}:
+            continue
+        if token.type == "list_item_open":
+            containers.append("list_item")
+        elif token.type == "blockquote_open":
+            containers.append("blockquote")
+        elif token.type in {"list_item_close", "blockquote_close"}:
+            containers.pop()
+        elif token.type == "tr_open" and token.map:
+            found.append(("table", token.map[0], token.map[1], 0))
+            in_table_row = True
+        elif token.type == "tr_close":
+            in_table_row = False
+        elif in_table_row:
+            continue
+        elif token.type == "heading_open" and token.map:
+            found.append(("heading", token.map[0], token.map[1], int(token.tag[1])))
+        elif token.type == "paragraph_open" and token.map:
+            kind = containers[-1] if containers else "paragraph"
+            found.append((kind, token.map[0], token.map[1], 0))
+        elif token.type in {"fence", "code_block"} and token.map:
+            found.append(("code", token.map[0], token.map[1], 0))
+        elif token.type == "html_block" and token.map:
+            found.append(("html", token.map[0], token.map[1], 0))
+    return found
+
+
+def _plain_blocks(text: str, starts: list[int]) -> list[tuple[str, int, int, int]]:
+    """Plain text: paragraphs are runs of non-blank lines."""
+    found = []
+    first = None
+    for line, start in enumerate(starts):
+        end = starts[line + 1] if line + 1 < len(starts) else len(text)
+        blank = not text[start:end].strip()
+        if blank and first is not None:
+            found.append(("paragraph", first, line, 0))
+            first = None
+        elif not blank and first is None:
+            first = line
+    if first is not None:
+        found.append(("paragraph", first, len(starts), 0))
+    return found
+
+
+def _split_paragraph(kind, first, last, level, text, starts, line_end):
+    """Digests often put one paragraph on each line, with bold pseudo-headings between.
+
+    CommonMark joins such lines into one paragraph, which would let any citation in
+    it source every claim. A multi-line paragraph is split into one block per line
+    when its lines are long (median over 150 characters: nobody hard-wraps that wide)
+    or are each an image or a bare URL; pseudo-headings (``**Statistics:**`` alone on
+    a line) always become headings.
+    """
+    if kind not in {"paragraph", "list_item", "blockquote"} or last - first < 1:
+        yield kind, first, last, level
+        return
+    lines = [text[starts[n]:line_end(n)] for n in range(first, last)]
+    headings = [bool(_PSEUDO_HEADING.match(line)) for line in lines]
+    if last - first == 1:
+        yield ("heading", first, last, 6) if headings[0] and kind == "paragraph" else (kind, first, last, level)
+        return
+    body = [line for line, heading in zip(lines, headings) if not heading]
+    lengths = sorted(len(line) for line in body)
+    one_per_line = bool(body) and (
+        lengths[len(lengths) // 2] > 150
+        or all(_IMAGE_LINE.match(line) or _URL_LINE.match(line) for line in body)
+    )
+    run_start = first
+    for n, heading in enumerate(headings, start=first):
+        if heading or one_per_line:
+            if run_start < n:
+                yield kind, run_start, n, level
+            yield ("heading", n, n + 1, 6) if heading else (kind, n, n + 1, level)
+            run_start = n + 1
+    if run_start < last:
+        yield kind, run_start, last, level
+
+
+def _assign_sections(blocks: list[Block]) -> list[Block]:
+    section = -1
+    placed = []
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            section = index
+        placed.append(Block(block.kind, block.start, block.end, section, block.level))
+    return placed
+
+
+def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
+    chars = list(text)
+    covered_end = 0
+    for block in blocks:
+        # Everything outside blocks (blank lines, stray markup) is not prose.
+        _blank(chars, covered_end, block.start)
+        covered_end = max(covered_end, block.end)
+        if not block.is_prose:
+            _blank(chars, block.start, block.end)
+    _blank(chars, covered_end, len(text))
+    for block in blocks:
+        if block.is_prose:
+            _blank_matches(chars, _HTML_COMMENT, text, block.start, block.end)
+            _blank_matches(chars, _CODE_SPAN, text, block.start, block.end)
+    visible = "".join(chars)
+
+    for block in blocks:
+        if not block.is_prose:
+            continue
+        start, end = block.start, block.end
+        # Order matters: destinations before bare URLs, identifiers before brackets.
+        for pattern in (_LINK_DESTINATION, _AUTOLINK, _URL, _DOI, _PUBMED_ID, _CITATION_MARKER, _INLINE_HTML):
+            _blank_matches(chars, pattern, visible, start, end)
+        current = "".join(chars[start:end])
+        for pattern in (_EMPHASIS, _LINK_BRACKETS):
+            for match in pattern.finditer(current):
+                _blank(chars, start + match.start(), start + match.end())
+        line_prefix_scope = "".join(chars[start:end]) if block.kind != "paragraph" else ""
+        if block.kind in {"list_item", "blockquote", "heading"}:
+            for match in _LINE_PREFIX.finditer(line_prefix_scope):
+                _blank(chars, start + match.start(), start + match.end())
+        if block.kind == "table":
+            row = "".join(chars[start:end])
+            if _TABLE_DELIMITER_ROW.fullmatch(row.strip() or "|"):
+                _blank(chars, start, end)
+            for i, ch in enumerate(row):
+                if ch == "|":
+                    chars[start + i] = " "
+        if block.kind == "reference_definition":
+            _blank(chars, start, end)
+    return visible, "".join(chars)

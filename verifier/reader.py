@@ -1,0 +1,87 @@
+"""Reading drafts from disk or stdin: one clear error per bad input, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DRAFT_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
+_SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
+_BINARY_SNIFF = 8192
+
+
+class InputError(Exception):
+    """The input cannot be read; the message is one line, naming the file."""
+
+
+class BinaryInput(Exception):
+    """The input is not text; callers skip it with a note."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    path: str
+    text: str
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode UTF-8 (with or without BOM), as ``open(encoding="utf-8-sig", newline="")`` would."""
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        raise BinaryInput(f"{path}: skipped, binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+
+
+def read_draft(path: str) -> Draft:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or directory") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    return Draft(path, decode(data, path))
+
+
+def expand_paths(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Files to check, in a stable order, and directories that held no drafts.
+
+    A file named explicitly is checked whatever its suffix; directories are walked for
+    Markdown and plain-text drafts. A missing path raises :class:`InputError`.
+    """
+    files: list[str] = []
+    empty_dirs: list[str] = []
+    for raw in paths:
+        if raw == "-":
+            files.append(raw)
+            continue
+        if os.path.isdir(raw):
+            found = sorted(_walk(raw))
+            if not found:
+                empty_dirs.append(raw)
+            files.extend(found)
+        elif os.path.exists(raw):
+            files.append(raw)
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+    seen: set[str] = set()
+    unique = []
+    for f in files:
+        if f not in seen:
+            seen.add(f)
+            unique.append(f)
+    return unique, empty_dirs
+
+
+def _walk(root: str):
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in filenames:
+            if name.lower().endswith(DRAFT_SUFFIXES):
+                yield os.path.join(directory, name)

@@ -1,0 +1,48 @@
+"""Reporters: interchangeable functions of the same findings. Adding a format touches one file.
+
+Each module here has ``render(report: Report) -> str``; they print what the engine decided
+and decide nothing themselves.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from verifier.model import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from verifier.document import Document
+
+FORMATS = ("text", "json")
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic]
+    documents: list["Document"] = field(default_factory=list)
+    files_checked: int = 0
+    color: bool = False
+
+    def counts(self) -> Counter:
+        return Counter(d.severity.value for d in self.diagnostics)
+
+    def summary(self) -> dict:
+        counts = self.counts()
+        return {
+            "files": self.files_checked,
+            "findings": len(self.diagnostics),
+            "errors": counts.get(Severity.ERROR.value, 0),
+            "warnings": counts.get(Severity.WARNING.value, 0),
+            "info": counts.get(Severity.INFO.value, 0),
+            "by_rule": dict(sorted(Counter(d.rule for d in self.diagnostics).items())),
+        }
+
+
+def render(format_name: str, report: Report) -> str:
+    if format_name not in FORMATS:
+        raise ValueError(f"unknown format {format_name!r}; choose from {', '.join(FORMATS)}")
+    module = importlib.import_module(f"verifier.reporters.{format_name}_format")
+    return module.render(report)
