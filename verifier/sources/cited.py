@@ -1,0 +1,82 @@
+"""Which sources a document cites: one target per source, whichever way it was cited.
+
+A link to a PMC article yields two citations with one span (``url:...`` and ``pmcid:...``);
+a numeric marker ``[2]`` points at a reference entry whose DOI is the source; an author-year
+citation points at an entry by surname and year. This module turns all of them into the
+canonical targets of :mod:`verifier.sources.ids`, so a source is checked and reported once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from verifier.sources.ids import canonical, kind_of
+
+if TYPE_CHECKING:
+    from verifier.document import Document
+    from verifier.model import Citation
+
+RESOLVABLE = {"doi", "pmid", "pmcid", "url"}
+
+
+def _by_span(citations) -> dict[tuple[int, int], list]:
+    spans: dict[tuple[int, int], list] = {}
+    for citation in citations:
+        spans.setdefault((citation.start, citation.end), []).append(citation)
+    return spans
+
+
+def _pick(targets: list[str]) -> list[str]:
+    """Targets of one span: identifiers win over the URL they were read from."""
+    found = list(dict.fromkeys(canonical(t) for t in targets if kind_of(t) in RESOLVABLE))
+    identifiers = [t for t in found if kind_of(t) != "url"]
+    return identifiers or found
+
+
+def reference_targets(doc: "Document", citation: "Citation") -> list[str]:
+    """Targets of the reference entry a marker or author-year citation points at."""
+    kind = citation.target.split(":", 1)[0]
+    value = citation.target.split(":", 1)[1] if ":" in citation.target else ""
+    entries = []
+    if kind in {"ref", "footnote"}:
+        label = value if kind == "ref" else f"^{value}"
+        entries = [r for r in doc.references if r.label in {label, value}]
+    elif kind == "author":
+        parts = value.split(":")
+        surname, year = parts[0], parts[-1] if len(parts) > 1 else None
+        entries = [r for r in doc.references if surname in r.authors and (year is None or r.year == year)]
+    if len(entries) != 1:
+        return []   # unknown or ambiguous: better no source than the wrong one
+    return _pick(list(entries[0].targets))
+
+
+def citation_group_targets(doc: "Document", citations) -> list[str]:
+    """Canonical targets of citations (grouped by span), following markers to their entries."""
+    found: list[str] = []
+    for span, group in sorted(_by_span(citations).items()):
+        direct = _pick([c.target for c in group])
+        if not direct:
+            for citation in group:
+                direct.extend(reference_targets(doc, citation))
+        for target in direct:
+            if target not in found:
+                found.append(target)
+    return found
+
+
+def claim_sources(doc: "Document", claim_index: int) -> list[str]:
+    """The sources a claim cites, as canonical targets, in order."""
+    return citation_group_targets(doc, doc.claim_citations[claim_index])
+
+
+def document_sources(doc: "Document") -> dict[str, "Citation"]:
+    """Every source a document cites (running text and reference lists), with its first citation."""
+    first: dict[str, "Citation"] = {}
+    for span, group in sorted(_by_span(doc.citations).items()):
+        targets = _pick([c.target for c in group])
+        if not targets:
+            for citation in group:
+                targets.extend(reference_targets(doc, citation))
+        for target in targets:
+            first.setdefault(target, group[0])
+    return first

@@ -1,0 +1,501 @@
+"""Does a source's text contain a claim's figure? Numbers as they are written, matched robustly.
+
+A number in a source can be written ``45%``, ``45 %``, ``45 percent``, ``0.45``, ``forty-five
+per cent``, ``1,014`` or ``1014``, ``P<.001``, ``0·45`` (Lancet style), ``1.5 million``; a
+claim can round it (``39.7%`` → ``nearly 40%``), bound it (``more than 3,000`` for 3,199) or
+convert its unit (``two weeks`` for 14 days). :func:`find_figure` answers whether the value a
+claim states is among the numbers of a source, allowing exactly these forms and no others,
+so that a changed figure (``97%`` written ``79%``) is still missed.
+
+:func:`closest_passage` picks the source sentence most like the claim's, the evidence an
+editor reads; :func:`context_mismatch` is the conservative check that a figure found in the
+source is about the population and time point the claim says.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from verifier.sources.text import split_sentences
+
+# -- numbers as written -----------------------------------------------------------------------
+
+_UNITS_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+               "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# Words that stand for a number on their own; value and, for shares, the percentage too.
+_SPECIAL_WORDS = {
+    "half": (0.5, 50.0), "a third": (1 / 3, 100 / 3), "one third": (1 / 3, 100 / 3),
+    "two thirds": (2 / 3, 200 / 3), "two-thirds": (2 / 3, 200 / 3), "a quarter": (0.25, 25.0),
+    "one quarter": (0.25, 25.0), "three quarters": (0.75, 75.0), "three-quarters": (0.75, 75.0),
+    "a fifth": (0.2, 20.0), "one fifth": (0.2, 20.0), "one-fifth": (0.2, 20.0), "one-third": (1 / 3, 100 / 3),
+    "one-quarter": (0.25, 25.0), "twice": (2.0, 200.0), "double": (2.0, 200.0), "doubled": (2.0, 200.0),
+    "triple": (3.0, 300.0), "tripled": (3.0, 300.0), "threefold": (3.0, 300.0), "twofold": (2.0, 200.0),
+    "fourfold": (4.0, 400.0), "fivefold": (5.0, 500.0), "tenfold": (10.0, 1000.0), "a dozen": (12.0, None),
+    "dozen": (12.0, None),
+}
+_WORD_ATOM = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, "hundred", "thousand", "million", "billion"], key=len, reverse=True))
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:{_WORD_ATOM})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD_ATOM}))*\b", re.I)
+_SPECIAL = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]") for w in _SPECIAL_WORDS), key=len, reverse=True)) + r")\b", re.I)
+
+_NUMERAL = re.compile(
+    r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s?[x×]\s?10\s?(?:\^|\*\*)?\s?[-−–]?\s?\d+)?"
+    r"|(?<![\w.\d])\.\d+"
+)
+_PERCENT_AFTER = re.compile(r"\s?(?:%|per\s?cent\b|percent(?:age)?\b|pct\b)", re.I)
+_SCALE_AFTER = re.compile(r"\s?(thousand|million|billion|bn|m)\b", re.I)
+_UNIT_AFTER = re.compile(
+    r"[\s-]?(?P<unit>seconds?|secs?|s|minutes?|mins?|min|hours?|hrs?|h|days?|d|weeks?|wks?|wk|months?|mos?|"
+    r"years?|yrs?|y)\b", re.I)
+_OPERATOR_BEFORE = re.compile(
+    r"(?P<op><=|>=|≤|≥|<|>|=|~|≈|&lt;|&gt;|\bless than|\bfewer than|\bmore than|\bgreater than|\bover|\bunder|"
+    r"\bup to|\bat least|\bat most|\bnearly|\balmost|\bapproximately|\babout|\baround|\broughly|\bsome|"
+    r"\bclose to|\bestimated|\bexceeding|\bbelow|\babove)\s*(?:of\s+)?$", re.I)
+_P_BEFORE = re.compile(r"(?:\b[pP]\s*(?:[-‐ ]?values?)?\s*(?:[<>≤≥=]|&lt;|&gt;)\s*$|\b[pP]\s*(?:[-‐ ]?values?)?\s*(?:of|was|were|is)?\s*$)")
+
+_UNIT_NAMES = {
+    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
+    "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+    "d": "day", "day": "day", "days": "day",
+    "wk": "week", "wks": "week", "week": "week", "weeks": "week",
+    "mo": "month", "mos": "month", "month": "month", "months": "month",
+    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+}
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+            "month": 30.4375 * 86400, "year": 365.25 * 86400}
+_OPERATORS = {
+    "<": "<", "&lt;": "<", "less than": "<", "fewer than": "<", "under": "<", "below": "<", "up to": "<=",
+    "at most": "<=", "<=": "<=", "≤": "<=",
+    ">": ">", "&gt;": ">", "more than": ">", "greater than": ">", "over": ">", "above": ">", "exceeding": ">",
+    "at least": ">=", ">=": ">=", "≥": ">=",
+    "=": "=", "~": "~", "≈": "~", "nearly": "~-", "almost": "~-", "approximately": "~", "about": "~",
+    "around": "~", "roughly": "~", "some": "~", "close to": "~", "estimated": "~",
+}
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written in a text."""
+
+    value: float
+    decimals: int
+    start: int
+    end: int
+    percent: bool = False
+    operator: str = "="
+    p_value: bool = False
+    unit: str | None = None
+    words: bool = False
+    # Other values the same words stand for: "1.5 million" is also 1500000; "half" is also 50%.
+    alternatives: tuple[float, ...] = ()
+    ci_level: bool = False   # the 95 of "95% CI": a convention, not a finding
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        return (self.value, *self.alternatives)
+
+
+def _normalise(text: str) -> str:
+    """Same-length normalisation: Lancet middle-dot decimals, Unicode minus and spaces."""
+    text = re.sub(r"(?<=\d)[·•](?=\d)", ".", text)
+    return text.replace("\u2212", "-").replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ")
+
+
+def _decimals(raw: str) -> int:
+    if "." not in raw:
+        return 0
+    return len(re.match(r"\d*", raw.split(".", 1)[1]).group(0))
+
+
+def _words_value(phrase: str) -> float | None:
+    """"forty-five" → 45, "one hundred and twenty" → 120, "three million" → 3000000."""
+    total, current = 0, 0
+    seen = False
+    for token in re.split(r"[\s-]+", phrase.lower()):
+        if token == "and" or not token:
+            continue
+        if token in _UNITS_WORDS:
+            current += _UNITS_WORDS[token]
+        elif token in _TENS_WORDS:
+            current += _TENS_WORDS[token]
+        elif token == "hundred":
+            current = max(current, 1) * 100
+        elif token in _SCALES:
+            total += max(current, 1) * _SCALES[token]
+            current = 0
+        else:
+            return None
+        seen = True
+    return float(total + current) if seen else None
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Every number written in ``text``, in order, with what surrounds it."""
+    text = _normalise(text)
+    found: list[Number] = []
+    taken: list[tuple[int, int]] = []
+    for match in _NUMERAL.finditer(text):
+        raw = match.group(0)
+        value = _numeral_value(raw)
+        if value is None:
+            continue
+        found.append(_annotate(text, match.start(), match.end(), value, _decimals(raw.split("x")[0].split("×")[0].replace(",", "")), False))
+        taken.append((match.start(), match.end()))
+    for match in _SPECIAL.finditer(text):
+        key = re.sub(r"[\s-]+", " ", match.group(0).lower())
+        entry = _SPECIAL_WORDS.get(key) or _SPECIAL_WORDS.get(key.replace(" ", "-"))
+        if entry is None:
+            continue
+        value, share = entry
+        number = _annotate(text, match.start(), match.end(), value, 0, True)
+        alternatives = tuple(v for v in (share, round(share) if share else None, round(share, 1) if share else None) if v)
+        found.append(_with(number, alternatives=alternatives))
+        taken.append((match.start(), match.end()))
+    for match in _NUMBER_WORDS.finditer(text):
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        phrase = match.group(0).rstrip()
+        if all(w.lower() in _SCALES or w.lower() == "and" for w in re.split(r"[\s-]+", phrase)):
+            continue  # "1.5 million", "hundreds": the scale belongs to a numeral or to no number
+        value = _words_value(phrase)
+        if value is None:
+            continue
+        found.append(_annotate(text, match.start(), match.start() + len(phrase), value, 0, True))
+    return sorted(found, key=lambda n: n.start)
+
+
+def _numeral_value(raw: str) -> float | None:
+    raw = raw.replace(",", "")
+    power = re.search(r"[x×]\s?10\s?(?:\^|\*\*)?\s?([-−–]?)\s?(\d+)$", raw)
+    try:
+        if power:
+            base = float(raw[:power.start()].strip())
+            exponent = int(power.group(2)) * (-1 if power.group(1) else 1)
+            return base * 10.0 ** exponent
+        return float(raw)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _with(number: Number, **changes) -> Number:
+    fields = {**number.__dict__, **changes}
+    return Number(**fields)
+
+
+def _annotate(text: str, start: int, end: int, value: float, decimals: int, words: bool) -> Number:
+    after = text[end:end + 24]
+    before = text[max(0, start - 24):start]
+    percent = False
+    alternatives: list[float] = []
+    unit = None
+    ci_level = False
+    match = _PERCENT_AFTER.match(after)
+    if match:
+        percent = True
+        if re.match(r"\s*(?:CI\b|confidence|credible|CrI\b|UI\b|uncertainty)", after[match.end():], re.I):
+            ci_level = True
+    else:
+        scale = _SCALE_AFTER.match(after)
+        if scale:
+            factor = {"thousand": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9}[scale.group(1).lower()]
+            # "5 m" is five metres as often as five million: only words count, or m after a decimal.
+            if scale.group(1).lower() != "m" or decimals:
+                alternatives.append(value * factor)
+        unit_match = _UNIT_AFTER.match(after)
+        if unit_match:
+            unit = _UNIT_NAMES.get(unit_match.group("unit").lower())
+    operator = "="
+    op = _OPERATOR_BEFORE.search(before)
+    if op:
+        operator = _OPERATORS.get(op.group("op").lower(), "=")
+    p_value = bool(_P_BEFORE.search(before))
+    return Number(value=value, decimals=decimals, start=start, end=end, percent=percent, operator=operator,
+                  p_value=p_value, unit=unit, words=words, alternatives=tuple(alternatives), ci_level=ci_level)
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wanted:
+    """A value a claim states, with how precisely and in which direction."""
+
+    value: float
+    decimals: int = 0
+    percent: bool = False
+    operator: str = "="
+    p_value: bool = False
+    unit: str | None = None
+    raw: str = ""
+    # The same value written out: "1.5 million" is also 1,500,000 (to the nearest 100,000).
+    alternatives: tuple[tuple[float, int], ...] = ()
+
+
+def _round_half_up(value: float, decimals: int) -> float:
+    factor = 10 ** decimals
+    return math.floor(abs(value) * factor + 0.5 + 1e-9) / factor
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _step(value: float, decimals: int) -> float:
+    """The rounding unit a written number implies: 3,000 → 1000, 45 → 1, 4.5 → 0.1."""
+    if decimals:
+        return 10.0 ** -decimals
+    integer = int(round(abs(value)))
+    if integer == 0:
+        return 1.0
+    zeros = len(str(integer)) - len(str(integer).rstrip("0"))
+    return float(10 ** zeros)
+
+
+def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
+    """Whether a source value ``have`` is the claim's value, given how the claim wrote it."""
+    v, s = abs(want.value), abs(have)
+    if _close(v, s):
+        return True
+    # The claim rounds the source: 39.7 written 40, 53.834 written 53.83.
+    if have_decimals > want.decimals and _close(_round_half_up(s, want.decimals), v):
+        return True
+    op = want.operator
+    step = _step(v, want.decimals)
+    if op.startswith("~"):
+        tolerance = max(step / 2, 0.05 * v) if want.decimals == 0 else max(step, 0.03 * v)
+        if op == "~-":  # "nearly 40%", "almost half": at or a little below
+            return v - tolerance - 1e-9 <= s <= v + step / 2
+        return abs(s - v) <= tolerance + 1e-9
+    if op in {">", ">="}:
+        return v - 1e-9 <= s <= v + max(step, 0.1 * v) + 1e-9
+    if op in {"<", "<="}:
+        if want.p_value:
+            return s <= v + 1e-12
+        return v - max(step, 0.1 * v) - 1e-9 <= s <= v + 1e-9
+    return False
+
+
+def _candidates(want: Wanted, number: Number) -> list[tuple[float, int]]:
+    """Values of a source number comparable with the claim's, with their decimals."""
+    values = [(number.value, number.decimals)] + [(alt, 6) for alt in number.alternatives]
+    if want.percent and not number.percent and number.value <= 1 and number.decimals >= 2 and not number.p_value:
+        values.append((number.value * 100, max(0, number.decimals - 2)))   # 0.45 → 45%
+    if not want.percent and number.percent and want.value <= 1 and want.decimals >= 1:
+        values.append((number.value / 100, number.decimals + 2))           # 45% → 0.45
+    if want.unit and number.unit and want.unit != number.unit:
+        factor = _SECONDS[number.unit] / _SECONDS[want.unit]
+        values = [(v * factor, 6 if factor != int(factor) else d) for v, d in values]
+    return values
+
+
+def number_matches(want: Wanted, number: Number) -> bool:
+    if number.ci_level and not (want.percent and want.value in {90, 95, 99}):
+        return False
+    return any(value_matches(want, value, decimals) for value, decimals in _candidates(want, number))
+
+
+def wanted_from_text(text: str, operator: str = "=", hedge: str | None = None) -> list[Wanted]:
+    """The values a claim's text states (its CI level left out), with the claim's operator."""
+    numbers = [n for n in find_numbers(text) if not n.ci_level]
+    wanted = []
+    for number in numbers:
+        op = number.operator if number.operator != "=" else operator
+        if op == "~" and hedge and hedge.lower().strip() in {"nearly", "almost", "just under", "close to"}:
+            op = "~-"
+        alternatives = []
+        if not number.words and not number.percent:
+            for alt in number.alternatives:  # a scale word: "1.5 million"
+                scale = round(math.log10(alt / number.value)) if number.value else 0
+                alternatives.append((alt, number.decimals - scale))
+        wanted.append(Wanted(number.value, number.decimals, number.percent, op, number.p_value, number.unit,
+                             text[number.start:number.end], tuple(alternatives)))
+    return wanted
+
+
+@dataclass
+class SourceText:
+    """A source's text with its numbers and sentences indexed once."""
+
+    text: str
+    numbers: list[Number] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.numbers = find_numbers(self.text)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return split_sentences(self.text)
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= offset < end:
+                return start, end
+        return offset, min(len(self.text), offset + 1)
+
+    def find(self, want: Wanted) -> list[Number]:
+        """Source numbers that are the claim's value, in order."""
+        variants = [want] + [replace(want, value=v, decimals=d, alternatives=()) for v, d in want.alternatives]
+        return [n for n in self.numbers if any(number_matches(w, n) for w in variants)]
+
+
+# -- evidence: the closest passage ----------------------------------------------------------------
+
+_STOP = frozenset("""a an the of in on at to for from by with and or but not no is are was were be been being this that
+these those it its as than then there their they we our you your he she his her them which who whom whose what when
+where how also into over under after before between among per about more less most least very can could may might
+will would should shall has have had do does did so such if while both each other any all some""".split())
+
+
+def _terms(text: str) -> set[str]:
+    return {t[:6] for t in re.findall(r"[a-z][a-z0-9-]+", text.lower()) if t not in _STOP and len(t) > 2}
+
+
+def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]] | None = None) -> tuple[int, int] | None:
+    """The source sentence most like ``query`` (rapidfuzz over the sentences), or None.
+
+    ``prefer`` restricts the choice (for example to sentences holding a figure); short
+    headings and sentences that share no content word with the query are never chosen.
+    """
+    from rapidfuzz import fuzz
+
+    spans = prefer or source.sentences
+    query_terms = _terms(query)
+    best, best_score = None, -1.0
+    for start, end in spans:
+        sentence = source.text[start:end]
+        if len(sentence.split()) < 4 and not prefer:
+            continue
+        shared = query_terms & _terms(sentence)
+        if not shared and not prefer:
+            continue
+        # token_set_ratio rewards shared wording; token_sort_ratio keeps a short sentence
+        # that happens to be a subset of the claim from winning on that alone.
+        score = 0.6 * fuzz.token_set_ratio(query, sentence) + 0.4 * fuzz.token_sort_ratio(query, sentence)
+        score += 4.0 * min(len(shared), 5)
+        if score > best_score:
+            best, best_score = (start, end), score
+    return best
+
+
+def location_of(source_text: str, sections: list[tuple[int, str]], start: int) -> str:
+    """Where a passage sits: its section and paragraph, e.g. ``Results, paragraph 2``."""
+    section_name, section_start = "", 0
+    for offset, name in sections:
+        if offset <= start:
+            section_name, section_start = name, offset
+        else:
+            break
+    paragraph = source_text.count("\n", section_start, start) + (0 if section_name else 1)
+    if section_name:
+        return f"{section_name}, paragraph {max(1, paragraph)}"
+    return f"paragraph {paragraph}"
+
+
+# -- context: the figure is there, but about something else ---------------------------------------
+
+_GROUPS = {
+    "children": r"\b(?:child(?:ren)?|paediatric|pediatric|kids?|school-?age)\b",
+    "adolescents": r"\b(?:adolescents?|teen(?:ager)?s?|youths?)\b",
+    "adults": r"\b(?:adults?)\b",
+    "older adults": r"\b(?:older (?:adults|people|patients)|elderly|aged (?:65|70|75|80) (?:years )?(?:and|or) (?:older|over))\b",
+    "women": r"\b(?:women|females?|mothers?)\b",
+    "men": r"\b(?:men|males?|fathers?)\b",
+    "pregnant": r"\b(?:pregnant|pregnancy)\b",
+    "infants": r"\b(?:infants?|newborns?|neonates?|neonatal)\b",
+}
+_CLASHES = {
+    "children": {"adults", "older adults"}, "adolescents": {"older adults"}, "adults": {"children", "infants"},
+    "older adults": {"children", "adolescents", "infants"}, "women": {"men"}, "men": {"women", "pregnant"},
+    "infants": {"adults", "older adults", "adolescents"}, "pregnant": {"men"},
+}
+_DURATION = re.compile(
+    r"\b(?P<n>\d+(?:\.\d+)?|" + _WORD_ATOM + r"|a|an|one)[\s-]+(?P<unit>days?|weeks?|months?|years?)\b", re.I)
+_TIMEPOINT_CUE = re.compile(r"\b(?:after|at|for|over|follow(?:ed)?[\s-]?up|later|within|post|longer|sustained|"
+                            r"long[\s-]term|lasting|period)\b", re.I)
+
+
+def groups_in(text: str) -> set[str]:
+    found = {name for name, pattern in _GROUPS.items() if re.search(pattern, text, re.I)}
+    if "older adults" in found:
+        found.discard("adults")
+    return found
+
+
+def durations_in(text: str) -> list[float]:
+    """Follow-up lengths and time points in days ("after one year", "at 3-month follow-up")."""
+    found = []
+    for match in _DURATION.finditer(text):
+        window = text[max(0, match.start() - 25):match.end() + 25]
+        if not _TIMEPOINT_CUE.search(window):
+            continue
+        n = match.group("n").lower()
+        value = 1.0 if n in {"a", "an", "one"} else (_words_value(n) if not n[0].isdigit() else float(n))
+        if value is None:
+            continue
+        unit = _UNIT_NAMES[match.group("unit").lower()]
+        found.append(value * _SECONDS[unit] / 86400)
+    return found
+
+
+def context_mismatch(claim_sentence: str, claim_figure: str, source: SourceText,
+                     figure_spans: list[tuple[int, int]]) -> str | None:
+    """Why the source's uses of a figure are about something else than the claim, or None.
+
+    Conservative by design: every sentence of the source holding the figure must name a
+    different population (or time point) and none may name the claim's, nor may the
+    paragraph around any of them.
+    """
+    if not figure_spans:
+        return None
+    claim_text = claim_sentence.replace(claim_figure, " ")
+    sentences = [source.text[s:e] for s, e in figure_spans]
+    paragraphs = [_paragraph(source.text, s) for s, _ in figure_spans]
+
+    claim_groups = groups_in(claim_text)
+    if claim_groups:
+        source_groups = [groups_in(s) for s in sentences]
+        if all(groups for groups in source_groups):
+            para_groups = set().union(*(groups_in(p) for p in paragraphs))
+            if not (claim_groups & para_groups):
+                clash = [g for g in claim_groups if any(_CLASHES.get(g, set()) & groups for groups in source_groups)]
+                if clash and all(any(_CLASHES.get(g, set()) & groups for g in claim_groups) for groups in source_groups):
+                    other = sorted(set().union(*source_groups) - claim_groups)
+                    return f"the source gives it for {', '.join(other)}, not {', '.join(sorted(claim_groups))}"
+
+    claim_times = [d for d in durations_in(claim_text)]
+    if claim_times:
+        source_times = [durations_in(s) for s in sentences]
+        if all(times for times in source_times):
+            para_times = [d for p in paragraphs for d in durations_in(p)]
+            if not any(_same_duration(c, d) for c in claim_times for d in para_times):
+                return (f"the source gives it at {_describe(source_times[0][0])}, "
+                        f"not {_describe(claim_times[0])}")
+    return None
+
+
+def _paragraph(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def _same_duration(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.08 * max(a, b) + 0.5
+
+
+def _describe(days: float) -> str:
+    for unit, size in (("year", 365.25), ("month", 30.4375), ("week", 7.0), ("day", 1.0)):
+        count = days / size
+        if count >= 1 and abs(count - round(count)) < 0.05:
+            n = int(round(count))
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{days:g} days"
