@@ -83,6 +83,8 @@ def check(
     stdin_filename: Annotated[Optional[str], typer.Option(help="Name to report for input read from stdin.")] = None,
     select: Annotated[Optional[str], typer.Option(help="Comma-separated rules (names, codes or prefixes) to run.")] = None,
     ignore: Annotated[Optional[str], typer.Option(help="Comma-separated rules to skip.")] = None,
+    online: Annotated[bool, typer.Option("--online", help="Fetch cited sources missing from the source store first.")] = False,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store and HTTP cache [default: $VERIFIER_CACHE_DIR or ./cache].")] = None,
 ) -> None:
     """Check drafts and report problems with their statistics and citations."""
     from verifier.document import build_documents
@@ -95,7 +97,9 @@ def check(
     settings = Settings(select=_split(select), ignore=_split(ignore))
     drafts = load_drafts(paths, stdin_filename)
     documents = build_documents([(d.path, d.text) for d in drafts], settings.attachment)
-    diagnostics = run_rules(documents, settings)
+    from verifier.cli_sources import rule_context  # sources: offline store unless --online
+
+    diagnostics = run_rules(documents, settings, rule_context(documents, settings.options, online, cache_dir))
     color = output_file is None and sys.stdout.isatty()
     report = Report(diagnostics=diagnostics, documents=documents, files_checked=len(drafts), color=color)
     _write(render(output_format, report), output_file)
@@ -172,6 +176,15 @@ def show_rule(name: Annotated[str, typer.Argument(help="A rule's name or code.")
     if found is None:
         raise UsageFailure(f"no rule named {name!r}; `verifier rules` lists them")
     typer.echo(found.explanation)
+
+
+def _register_subcommands() -> None:
+    from verifier.cli_sources import app as sources_app
+
+    app.add_typer(sources_app, name="sources")
+
+
+_register_subcommands()
 
 
 def _split(value: Optional[str]) -> list[str]:

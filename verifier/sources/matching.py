@@ -31,21 +31,26 @@ _UNITS_WORDS = {
 _TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
                "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-# Words that stand for a number on their own; value and, for shares, the percentage too.
-_SPECIAL_WORDS = {
-    "half": (0.5, 50.0), "a third": (1 / 3, 100 / 3), "one third": (1 / 3, 100 / 3),
-    "two thirds": (2 / 3, 200 / 3), "two-thirds": (2 / 3, 200 / 3), "a quarter": (0.25, 25.0),
-    "one quarter": (0.25, 25.0), "three quarters": (0.75, 75.0), "three-quarters": (0.75, 75.0),
-    "a fifth": (0.2, 20.0), "one fifth": (0.2, 20.0), "one-fifth": (0.2, 20.0), "one-third": (1 / 3, 100 / 3),
-    "one-quarter": (0.25, 25.0), "twice": (2.0, 200.0), "double": (2.0, 200.0), "doubled": (2.0, 200.0),
-    "triple": (3.0, 300.0), "tripled": (3.0, 300.0), "threefold": (3.0, 300.0), "twofold": (2.0, 200.0),
-    "fourfold": (4.0, 400.0), "fivefold": (5.0, 500.0), "tenfold": (10.0, 1000.0), "a dozen": (12.0, None),
-    "dozen": (12.0, None),
+# Words that stand for a share on their own, as a percentage: inherently approximate.
+_SHARE_WORDS = {
+    "half": 50.0, "a half": 50.0, "one half": 50.0, "a third": 100 / 3, "one third": 100 / 3,
+    "two thirds": 200 / 3, "a quarter": 25.0, "one quarter": 25.0, "a fourth": 25.0, "one fourth": 25.0,
+    "three quarters": 75.0, "three fourths": 75.0, "a fifth": 20.0, "one fifth": 20.0, "two fifths": 40.0,
+    "three fifths": 60.0, "four fifths": 80.0, "a tenth": 10.0, "one tenth": 10.0,
 }
+# Words that multiply: "twice as likely" is colloquial for an odds ratio near 2.
+_TIMES_WORDS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "triple": 3.0, "tripled": 3.0,
+                "threefold": 3.0, "twofold": 2.0, "fourfold": 4.0, "fivefold": 5.0, "tenfold": 10.0,
+                "a dozen": 12.0, "dozen": 12.0}
+_SPECIAL_WORDS = {**_SHARE_WORDS, **_TIMES_WORDS}
 _WORD_ATOM = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, "hundred", "thousand", "million", "billion"], key=len, reverse=True))
 _NUMBER_WORDS = re.compile(
     rf"\b(?:{_WORD_ATOM})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD_ATOM}))*\b", re.I)
-_SPECIAL = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]") for w in _SPECIAL_WORDS), key=len, reverse=True)) + r")\b", re.I)
+_SPECIAL = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in _SPECIAL_WORDS), key=len, reverse=True)) + r")\b", re.I)
+_SMALL = rf"(?:\d+|{_WORD_ATOM})"
+# "1 in 4", "nine out of 10", "one in five adults": a share, written approximately.
+_OUT_OF = re.compile(rf"\b(?P<a>{_SMALL})\s+(?:out\s+of|in)\s+(?:every\s+)?(?P<b>{_SMALL})\b(?!\s*(?:%|per\s?cent|percent))", re.I)
+_TIMES_AFTER = re.compile(r"[\s-]*(?:times|fold)\b", re.I)
 
 _NUMERAL = re.compile(
     r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s?[x×]\s?10\s?(?:\^|\*\*)?\s?[-−–]?\s?\d+)?"
@@ -99,6 +104,8 @@ class Number:
     # Other values the same words stand for: "1.5 million" is also 1500000; "half" is also 50%.
     alternatives: tuple[float, ...] = ()
     ci_level: bool = False   # the 95 of "95% CI": a convention, not a finding
+    approx: bool = False     # a share or multiple written in words: "a third", "1 in 4", "twice"
+    part: bool = False       # a term of "1 in 4", which stands for the share, not for itself
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -153,13 +160,15 @@ def find_numbers(text: str) -> list[Number]:
         taken.append((match.start(), match.end()))
     for match in _SPECIAL.finditer(text):
         key = re.sub(r"[\s-]+", " ", match.group(0).lower())
-        entry = _SPECIAL_WORDS.get(key) or _SPECIAL_WORDS.get(key.replace(" ", "-"))
-        if entry is None:
+        if key in _SHARE_WORDS:
+            share = _SHARE_WORDS[key]
+            number = _annotate(text, match.start(), match.end(), share, 0, True)
+            found.append(_with(number, percent=True, approx=True, alternatives=(share / 100,)))
+        elif key in _TIMES_WORDS:
+            number = _annotate(text, match.start(), match.end(), _TIMES_WORDS[key], 0, True)
+            found.append(_with(number, approx=True))
+        else:
             continue
-        value, share = entry
-        number = _annotate(text, match.start(), match.end(), value, 0, True)
-        alternatives = tuple(v for v in (share, round(share) if share else None, round(share, 1) if share else None) if v)
-        found.append(_with(number, alternatives=alternatives))
         taken.append((match.start(), match.end()))
     for match in _NUMBER_WORDS.finditer(text):
         if any(s < match.end() and match.start() < e for s, e in taken):
@@ -171,7 +180,20 @@ def find_numbers(text: str) -> list[Number]:
         if value is None:
             continue
         found.append(_annotate(text, match.start(), match.start() + len(phrase), value, 0, True))
+    found = [_with(n, approx=True) if _TIMES_AFTER.match(text, n.end) else n for n in found]
+    for match in _OUT_OF.finditer(text):
+        a, b = _small_value(match.group("a")), _small_value(match.group("b"))
+        if not a or not b or a >= b:
+            continue
+        parts = [n for n in found if match.start() <= n.start < match.end()]
+        found = [_with(n, part=True) if n in parts else n for n in found]
+        share = _annotate(text, match.start(), match.end(), 100 * a / b, 0, any(n.words for n in parts))
+        found.append(_with(share, percent=True, approx=True, alternatives=(a / b,)))
     return sorted(found, key=lambda n: n.start)
+
+
+def _small_value(token: str) -> float | None:
+    return float(token) if token.isdigit() else _words_value(token)
 
 
 def _numeral_value(raw: str) -> float | None:
@@ -238,6 +260,7 @@ class Wanted:
     raw: str = ""
     # The same value written out: "1.5 million" is also 1,500,000 (to the nearest 100,000).
     alternatives: tuple[tuple[float, int], ...] = ()
+    tolerance: float | None = None   # absolute, for values written approximately ("a third")
 
 
 def _round_half_up(value: float, decimals: int) -> float:
@@ -265,10 +288,15 @@ def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
     v, s = abs(want.value), abs(have)
     if _close(v, s):
         return True
-    # The claim rounds the source: 39.7 written 40, 53.834 written 53.83.
-    if have_decimals > want.decimals and _close(_round_half_up(s, want.decimals), v):
+    # The claim rounds the source (39.7 written 40, 53.834 written 53.83) or, as news
+    # writing often does, cuts it (40.9% written "40 percent").
+    if have_decimals > want.decimals and (_close(_round_half_up(s, want.decimals), v)
+                                          or _close(math.floor(s * 10 ** want.decimals + 1e-9) / 10 ** want.decimals, v)):
         return True
     op = want.operator
+    if want.tolerance is not None and op in {"=", "~", "~-"}:
+        upper = v + (want.tolerance if op != "~-" else want.tolerance / 4)
+        return v - want.tolerance - 1e-9 <= s <= upper + 1e-9
     step = _step(v, want.decimals)
     if op.startswith("~"):
         tolerance = max(step / 2, 0.05 * v) if want.decimals == 0 else max(step, 0.03 * v)
@@ -305,19 +333,25 @@ def number_matches(want: Wanted, number: Number) -> bool:
 
 def wanted_from_text(text: str, operator: str = "=", hedge: str | None = None) -> list[Wanted]:
     """The values a claim's text states (its CI level left out), with the claim's operator."""
-    numbers = [n for n in find_numbers(text) if not n.ci_level]
+    numbers = [n for n in find_numbers(text) if not n.ci_level and not n.part]
     wanted = []
     for number in numbers:
         op = number.operator if number.operator != "=" else operator
         if op == "~" and hedge and hedge.lower().strip() in {"nearly", "almost", "just under", "close to"}:
             op = "~-"
+        tolerance = None
+        if number.approx:
+            op = "~" if op == "=" else op
+            tolerance = max(4.0, 0.12 * number.value) if number.percent else max(0.5, 0.2 * number.value)
         alternatives = []
         if not number.words and not number.percent:
             for alt in number.alternatives:  # a scale word: "1.5 million"
                 scale = round(math.log10(alt / number.value)) if number.value else 0
                 alternatives.append((alt, number.decimals - scale))
+        if number.approx and number.percent:
+            alternatives.extend((alt, 3) for alt in number.alternatives)
         wanted.append(Wanted(number.value, number.decimals, number.percent, op, number.p_value, number.unit,
-                             text[number.start:number.end], tuple(alternatives)))
+                             text[number.start:number.end], tuple(alternatives), tolerance))
     return wanted
 
 
@@ -343,7 +377,9 @@ class SourceText:
 
     def find(self, want: Wanted) -> list[Number]:
         """Source numbers that are the claim's value, in order."""
-        variants = [want] + [replace(want, value=v, decimals=d, alternatives=()) for v, d in want.alternatives]
+        variants = [want] + [replace(want, value=v, decimals=d, alternatives=(),
+                                     tolerance=want.tolerance / 100 if want.tolerance and want.percent else None)
+                             for v, d in want.alternatives]
         return [n for n in self.numbers if any(number_matches(w, n) for w in variants)]
 
 

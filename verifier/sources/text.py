@@ -287,7 +287,8 @@ def _all_text(element: ElementTree.Element, skip: frozenset[str] = frozenset()) 
         parts.append(element.text)
     for child in element:
         walk(child)
-    return clean("".join(parts))
+    # Dropped cross-references leave "[]" or "(, )" behind.
+    return clean(re.sub(r"\s*[\[(](?:\s|[,;–-])*[\])]", "", "".join(parts)))
 
 
 _JATS_SKIP = frozenset({"xref", "ext-link-ignored", "object-id", "label", "fn-group", "ref-list"})

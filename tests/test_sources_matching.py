@@ -1,0 +1,118 @@
+"""Number matching: every way a source can write a figure, and figures that must not match."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from verifier.sources.matching import (SourceText, closest_passage, context_mismatch, find_numbers, location_of,
+                                       wanted_from_text)
+
+
+def found(claim: str, source: str, operator: str = "=", hedge: str | None = None) -> bool:
+    index = SourceText(source)
+    wanted = wanted_from_text(claim, operator, hedge)
+    assert wanted, f"no number in {claim!r}"
+    return all(index.find(w) for w in wanted)
+
+
+@pytest.mark.parametrize("claim, source", [
+    ("45%", "45% of adults improved"),
+    ("45%", "45 % of adults improved"),
+    ("45%", "45 percent of adults improved"),
+    ("45%", "forty-five per cent of adults improved"),
+    ("45%", "a proportion of 0.45 improved"),
+    ("45 percent", "45% improved"),
+    ("p < .001", "P<0.001"),
+    ("p < 0.001", "(p = 0.0004)"),
+    ("p<0.001", "all P < .001"),
+    ("p = 0.03", "p = 0·03"),
+    ("1,014", "1014 adults"),
+    ("1014", "1,014 adults"),
+    ("1.5 million", "1,500,000 people"),
+    ("1,500,000", "1.5 million people"),
+    ("nearly 40%", "39.7% of patients"),
+    ("40%", "39.7% of patients"),
+    ("40 percent", "40.9% of respondents"),
+    ("53.8%", "53.83% of participants"),
+    ("more than 3,000", "3,199 hospitalized patients"),
+    ("thirty minutes", "detects virus in 30 min"),
+    ("30 min", "within thirty minutes"),
+    ("two weeks", "over 14 days"),
+    ("half", "50.4% reported depression"),
+    ("a third", "30.7% of patients were febrile"),
+    ("1 in 4", "the incidence was 25% (20/81)"),
+    ("nine out of 10", "91% were not identified"),
+    ("twice as likely", "aOR = 2.4"),
+    ("4.65", "mean difference 4.65, 95% CI 0.59 to 8.70"),
+    ("95% CI 0.59 to 8.70", "mean difference 4.65 (0.59-8.70)"),
+    ("2.49% to 4.16%", "prevalence of 2.49% (95% CI 1.80-3.17%) to 4.16% (2.58-5.70%)"),
+    ("36 participants", "Thirty-six participants were randomised"),
+])
+def test_written_forms_match(claim, source):
+    assert found(claim, source)
+
+
+@pytest.mark.parametrize("claim, source", [
+    ("79%", "sensitivity and specificity of 97% and 100%"),
+    ("45%", "4.5% of adults"),
+    ("53.83%", "53.8% of participants"),
+    ("60,000", "inherited 50,000 years ago"),
+    ("p < 0.001", "p = 0.01"),
+    ("1 in 4", "10% of patients"),
+    ("3 seconds", "in 30 min"),
+    ("45%", "95% CI 1.2 to 3.6"),
+    ("12 months", "at 6 months"),
+    ("more than 3,000", "2,900 patients"),
+])
+def test_changed_figures_do_not_match(claim, source):
+    assert not found(claim, source)
+
+
+def test_ci_level_is_not_a_figure():
+    numbers = find_numbers("OR 2.1, 95% CI 1.2 to 3.6")
+    assert [n.value for n in numbers if not n.ci_level] == [2.1, 1.2, 3.6]
+    assert [w.value for w in wanted_from_text("95% CI 1.2 to 3.6")] == [1.2, 3.6]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=99), st.integers(min_value=0, max_value=9),
+       st.sampled_from(["{v}%", "{v} %", "{v} percent", "{v} per cent"]))
+def test_any_percentage_is_found_whatever_its_form(whole, tenth, form):
+    value = f"{whole}.{tenth}"
+    assert found(f"{value}%", "Of all adults, " + form.format(v=value) + " improved.")
+    # Rounded in the claim, as writers do.
+    rounded = int(float(value) + 0.5)
+    assert found(f"{rounded}%", "Of all adults, " + form.format(v=value) + " improved.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1000, max_value=999_999))
+def test_thousands_separators_do_not_matter(value):
+    assert found(f"{value:,}", f"In total {value} people took part.")
+    assert found(str(value), f"In total {value:,} people took part.")
+    assert not found(f"{value + 7:,}", f"In total {value:,} people took part.")
+
+
+def test_closest_passage_prefers_the_sentence_about_the_claim():
+    source = SourceText("Background.\nMusic therapy may help.\nAt 3 months, 61.1% of the music therapy group "
+                        "responded, against 27.8% of controls.\nCortisol fell in both groups.")
+    start, end = closest_passage("About 45% of children responded to music therapy, against 22% of controls.", source)
+    assert "61.1%" in source.text[start:end]
+
+
+def test_location_names_the_section():
+    text = "Abstract\nFirst.\nResults\nOne.\nTwo."
+    assert location_of(text, [(0, "Abstract"), (16, "Results")], text.index("Two")) == "Results, paragraph 2"
+    assert location_of("a\nb", [], 2) == "paragraph 2"
+
+
+def test_context_mismatch_population_and_time_point():
+    source = SourceText("Among adults aged 18 to 65, 45% responded at 3 months.\nOther results followed.")
+    spans = [source.sentence_at(source.text.index("45%"))]
+    reason = context_mismatch("About 45% of children with depression improved.", "45%", source, spans)
+    assert reason and "children" in reason
+    reason = context_mismatch("About 45% of adults improved after one year.", "45%", source, spans)
+    assert reason and "1 year" in reason
+    assert context_mismatch("About 45% of adults improved at 3 months.", "45%", source, spans) is None
+    assert context_mismatch("About 45% of people improved.", "45%", source, spans) is None
