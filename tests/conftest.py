@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.document import build_documents
-from verifier.engine import run_rules
+from verifier.engine import lint
 from verifier.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,8 +18,8 @@ _EXPECT = re.compile(r"<!--\s*expect:\s*([\w\s,-]+?)\s*-->")
 
 
 def lint_text(text: str, path: str = "draft.md", settings: Settings | None = None, context=None):
-    docs = build_documents([(path, text)], (settings or Settings()).attachment)
-    return run_rules(docs, settings or Settings(), context)
+    """Diagnostics for one draft through the whole pipeline: rules, settings and suppressions."""
+    return lint([(path, text)], settings or Settings(), context).diagnostics
 
 
 def lint_file(path: Path, settings: Settings | None = None, context=None):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
-from typing import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Sequence
 
+from verifier.baseline import Baseline, canonical_path
 from verifier.document import Document
 from verifier.inventory import claim_record
 from verifier.model import Diagnostic, Finding, Location
-from verifier.registry import Rule, RuleContext, all_rules
+from verifier.registry import Rule, RuleContext, all_rules, find_rule
 from verifier.settings import Settings
+from verifier.suppressions import Suppressions
 
 
 def run_rules(documents: list[Document], settings: Settings, context: RuleContext | None = None) -> list[Diagnostic]:
@@ -68,7 +72,7 @@ def _fingerprint(rule: Rule, doc: Document, finding: Finding) -> str:
     anchor = finding.anchor if finding.anchor is not None else doc.text[finding.start:finding.end]
     sentence = doc.sentence_of(finding.start)
     context = doc.sentence_text(sentence) if sentence >= 0 else ""
-    key = "\x1f".join([rule.name, doc.path, _SPACE.sub(" ", anchor).strip(), _SPACE.sub(" ", context).strip()])
+    key = "\x1f".join([rule.name, canonical_path(doc.path), _SPACE.sub(" ", anchor).strip(), _SPACE.sub(" ", context).strip()])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
@@ -80,3 +84,132 @@ def _disambiguate_fingerprints(diagnostics: list[Diagnostic]) -> None:
         seen[diagnostic.fingerprint] += 1
         if count:
             diagnostic.fingerprint = f"{diagnostic.fingerprint}-{count}"
+
+
+@dataclass
+class LintResult:
+    """What the pipeline hands a reporter, and what it hid on the way."""
+
+    documents: list[Document]
+    diagnostics: list[Diagnostic]
+    settings: dict[str, Settings] = field(default_factory=dict)   # per document path
+    suppressed: int = 0          # silenced by inline suppressions
+    baselined: int = 0           # hidden by the baseline
+    stale_baseline: list[dict] = field(default_factory=list)
+
+    def failing(self) -> list[Diagnostic]:
+        """Diagnostics at or above their file's ``fail-on`` level."""
+        return [d for d in self.diagnostics
+                if d.severity.rank >= self.settings.get(d.path, Settings()).fail_on.rank]
+
+
+def lint(
+    files: Sequence[tuple[str, str]],
+    settings: Settings | Callable[[str], Settings],
+    context: RuleContext | Callable[[list[Document]], RuleContext] | None = None,
+    baseline: Baseline | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LintResult:
+    """The whole pipeline after reading: documents, rules, configuration, suppressions, baseline.
+
+    ``settings`` is one :class:`Settings` for every file, or a function giving each file
+    its own (the closest configuration file wins). The CLI and the tests both come
+    through here, so fixtures see exactly what users see. ``context`` may be a function
+    of the built documents (the CLI fills the source store for the sources they cite).
+    ``progress`` is called with the number of files built so far.
+    """
+    settings_for = settings if callable(settings) else (lambda _path, _s=settings: _s)
+    chosen = {path: settings_for(path) for path, _ in files}
+    documents = _build(files, chosen, progress)
+    if callable(context):
+        context = context(documents)
+
+    diagnostics: list[Diagnostic] = []
+    for group in _groups(documents, chosen):
+        group_settings = [chosen[doc.path] for doc in group]
+        names = [r.name for r in all_rules() if any(s.enabled(r) for s in group_settings)]
+        if not names:
+            continue
+        union = Settings(select=names, options=group_settings[0].options)
+        group_context = replace(context, options=union.options) if context else RuleContext(options=union.options)
+        diagnostics.extend(run_rules(group, union, group_context))
+    diagnostics = _apply_settings(diagnostics, chosen)
+
+    result = LintResult(documents, [], chosen)
+    by_path = {doc.path: doc for doc in documents}
+    meta = find_rule("unused-suppression")
+    kept: list[Diagnostic] = []
+    for doc in documents:
+        doc_settings = chosen[doc.path]
+        suppressions = Suppressions.parse(doc)
+        own = suppressions.filter(d for d in diagnostics if d.path == doc.path)
+        result.suppressed += suppressions.suppressed
+        if meta is not None and doc_settings.enabled_for(meta, doc.path):
+            ran = lambda rule, _s=doc_settings, _p=doc.path: _judged(rule) and _s.enabled_for(rule, _p)  # noqa: E731
+            for finding in suppressions.unused(ran):
+                placed = _place(meta, doc_settings, doc, finding, by_path)
+                if suppressions.silences(placed):
+                    result.suppressed += 1
+                else:
+                    own.append(placed)
+        kept.extend(own)
+    _disambiguate_fingerprints(kept)
+
+    if baseline is not None:
+        kept = baseline.filter(kept)
+        result.baselined = baseline.hidden
+        result.stale_baseline = baseline.stale([path for path, _ in files])
+    result.diagnostics = sorted(kept, key=lambda d: d.sort_key)
+    return result
+
+
+def _judged(rule: Rule) -> bool:
+    """Whether a suppression of this rule can be called unused. Source rules report only
+    what the source store holds, which differs between machines (a writer offline, CI with
+    every source pulled), so a suppression of one is never reported as unused."""
+    return rule.family != "sources"
+
+
+def _build(files: Sequence[tuple[str, str]], chosen: dict[str, Settings],
+           progress: Callable[[int], None] | None) -> list[Document]:
+    """Documents in input order, built per attachment scope (and in chunks when reporting progress)."""
+    from verifier.document import build_documents
+
+    built: dict[int, Document] = {}
+    by_scope: dict[str, list[int]] = {}
+    for index, (path, _) in enumerate(files):
+        by_scope.setdefault(chosen[path].attachment, []).append(index)
+    chunk = 16 if progress else max(1, len(files))
+    done = 0
+    for scope, indexes in by_scope.items():
+        for at in range(0, len(indexes), chunk):
+            part = indexes[at:at + chunk]
+            for index, doc in zip(part, build_documents([files[i] for i in part], scope)):
+                built[index] = doc
+            done += len(part)
+            if progress:
+                progress(done)
+    return [built[i] for i in range(len(files))]
+
+
+def _groups(documents: list[Document], chosen: dict[str, Settings]) -> list[list[Document]]:
+    """Documents whose rules read the same options run together (usually all of them),
+    so corpus rules compare every draft that shares them."""
+    groups: dict[str, list[Document]] = {}
+    for doc in documents:
+        key = json.dumps(chosen[doc.path].options, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(doc)
+    return list(groups.values())
+
+
+def _apply_settings(diagnostics: list[Diagnostic], chosen: dict[str, Settings]) -> list[Diagnostic]:
+    """Each file's own selection, per-file ignores and severity overrides."""
+    rules = {r.name: r for r in all_rules()}
+    kept = []
+    for diagnostic in diagnostics:
+        own = chosen[diagnostic.path]
+        rule = rules[diagnostic.rule]
+        if own.enabled_for(rule, diagnostic.path):
+            diagnostic.severity = own.severity_of(rule)
+            kept.append(diagnostic)
+    return kept
