@@ -9,7 +9,7 @@ from typing import Iterator
 
 from rapidfuzz.fuzz import ratio
 
-from rules._text import normalise
+from verifier.rules._text import normalise
 from verifier.document import Document
 from verifier.model import Finding, Related, Severity
 from verifier.registry import RuleContext, rule
