@@ -16,6 +16,7 @@ with ``status="unavailable"`` and the reason, which ``source-unavailable`` repor
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Callable
@@ -47,6 +48,12 @@ class Resolver:
         """A record for ``target``: resolved, or unavailable with the reason."""
         key = canonical(target)
         kind = kind_of(key)
+        record = self._resolve(key, kind)
+        if kind_of(target) == "url" and kind != "url":
+            record.ids.setdefault("url", target.split(":", 1)[1])   # the link as cited, for `sources show`
+        return record
+
+    def _resolve(self, key: str, kind: str) -> SourceRecord:
         try:
             if kind == "doi":
                 return self._doi(key[4:], key)
@@ -56,7 +63,7 @@ class Resolver:
                 return self._pmcid(key[6:], key)
             if kind == "url":
                 return self._url(key[4:], key)
-            raise FetchError("bad_content", f"{target}: not a DOI, PubMed id, PMC id or URL")
+            raise FetchError("bad_content", f"{key}: not a DOI, PubMed id, PMC id or URL")
         except FetchError as error:
             return unavailable(key, error, url=key[4:] if kind == "url" else "")
 
@@ -89,10 +96,8 @@ class Resolver:
         pmcid = record.ids.get("pmcid")
         if pmcid and self._fill_full_text(record, pmcid):
             return
-        if hit and hit.get("abstractText"):
-            record.text = textlib.clean(re.sub(r"<[^>]+>", " ", hit["abstractText"]))
-            record.sections = [[0, "Abstract"]]
-            record.text = "Abstract\n" + record.text
+        if hit and isinstance(hit.get("abstractText"), str) and hit["abstractText"].strip():
+            _apply_extracted(record, europepmc_abstract(hit["abstractText"]))
             record.text_kind, record.obtained = "abstract", "Europe PMC search (abstract)"
             return
         pmid = record.ids.get("pmid")
@@ -284,6 +289,19 @@ def page_text(content: bytes, content_type: str, name: str) -> tuple[textlib.Ext
     except textlib.TextError as error:
         raise FetchError("bad_content", f"{name}: {error}") from None
     raise FetchError("bad_content", f"{name}: not a text document ({kind or 'unknown type'})")
+
+
+def europepmc_abstract(markup: str) -> textlib.Extracted:
+    """Europe PMC's ``abstractText``: HTML with ``<h4>`` section labels."""
+    builder = textlib._Builder()
+    builder.heading("Abstract")
+    for part in re.split(r"(<h4>.*?</h4>)", markup, flags=re.S | re.I):
+        heading = re.fullmatch(r"<h4>(.*?)</h4>", part, flags=re.S | re.I)
+        if heading:
+            builder.heading(html.unescape(re.sub(r"<[^>]+>", " ", heading.group(1))))
+        else:
+            builder.paragraph(html.unescape(re.sub(r"<[^>]+>", " ", part)))
+    return builder.build()
 
 
 def _looks_textual(content: bytes) -> bool:

@@ -83,6 +83,7 @@ class SourceRecord:
         return self.title or self.key
 
     def to_json(self) -> str:
+        self.content_hash = "sha256:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         data = asdict(self)
         # Text last, so the metadata reads first in a diff or an editor.
         text = data.pop("text")
@@ -206,7 +207,6 @@ class SourceStore:
 
     def put(self, record: SourceRecord) -> Path:
         """Write a record atomically and index it under all its targets."""
-        record.content_hash = SourceRecord(key=record.key, text=record.text).content_hash
         path = self.path_for(record)
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)

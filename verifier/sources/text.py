@@ -427,7 +427,8 @@ def pubmed_to_record(root: ElementTree.Element) -> dict | None:
 def crossref_abstract(markup: str) -> str:
     """Crossref's ``abstract`` field is JATS fragments; keep its text."""
     text = re.sub(r"<jats:title>[^<]*</jats:title>", " ", markup)
-    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"</?(?:jats:)?(?:p|sec|title|list|list-item|label)\b[^>]*>", " ", text)
+    text = re.sub(r"<[^>]+>", "", text)
     return clean(html.unescape(text))
 
 
