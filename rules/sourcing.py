@@ -12,11 +12,18 @@ from verifier.registry import RuleContext, rule
 # Kinds that are statistics wherever they appear.
 STATISTIC_KINDS = {"percent", "p_value", "sample_size", "ci", "ratio", "mean"}
 # Counts and durations are statistics when they describe a study's design or results,
-# or a population ("280 million people"); elsewhere ("takes 20 minutes") they are not.
+# or count people ("280 million people"); elsewhere ("the session took 20 minutes") they
+# are not.
 _STUDY_CONTEXT = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|participants?|patients?|subjects?|respondents?|cohorts?|"
-    r"randomi[sz]ed|interventions?|groups?|sessions?|follow-?up|enrolled|recruited|sample[ds]?|"
-    r"survey(?:ed)?|meta-analys[ie]s|reviews?|cases|deaths|died|prevalence|incidence)\b",
+    r"randomi[sz]ed|interventions?|(?:control|intervention|treatment|therapy|placebo|experimental|comparison)\s+(?:group|arm)s?|"
+    r"follow-?up|enrolled|recruited|sample[ds]?|survey(?:ed)?|meta-analys[ie]s|"
+    r"prevalence|incidence)\b",
+    re.I,
+)
+_PEOPLE = re.compile(
+    r"^(?:people|persons|adults|children|adolescents|teenagers|women|men|individuals|patients|"
+    r"participants|respondents|subjects|cases|deaths|americans|residents|users|workers|students|veterans)$",
     re.I,
 )
 _SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}
@@ -24,6 +31,8 @@ _SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}
 
 def is_statistic(doc: Document, claim: Claim) -> bool:
     if claim.kind in STATISTIC_KINDS:
+        return True
+    if claim.kind == "count" and claim.unit and _PEOPLE.match(claim.unit):
         return True
     if claim.kind in {"count", "duration"} and claim.sentence >= 0:
         return bool(_STUDY_CONTEXT.search(doc.sentence_text(claim.sentence)))
@@ -62,7 +71,8 @@ def unsourced_statistic(doc: Document, context: RuleContext) -> Iterator[Finding
         figures = ", ".join(f'"{_with_hedge(c)}"' for c in claims)
         noun = "Statistic" if len(claims) == 1 else "Statistics"
         verb = "has" if len(claims) == 1 else "have"
-        where = "its sentence" if doc.attachment == "sentence" else "its sentence or paragraph"
+        possessive = "its" if len(claims) == 1 else "their"
+        where = f"{possessive} sentence" if doc.attachment == "sentence" else f"{possessive} sentence or paragraph"
         yield Finding(
             rule="unsourced-statistic",
             start=claims[0].start,

@@ -117,7 +117,7 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
                 start += 1
             if end <= start and kind != "code":
                 continue
-            if kind == "paragraph" and last - first == 1 and _IMAGE_LINE.match(text[start:end]):
+            if kind == "paragraph" and last - first == 1 and _IMAGE_LINE.match(_HTML_COMMENT.sub("", text[start:end])):
                 kind = "image"
             blocks.append(Block(kind=kind, start=start, end=end, level=level))
 
