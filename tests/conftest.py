@@ -23,7 +23,18 @@ def lint_text(text: str, path: str = "draft.md", settings: Settings | None = Non
 
 
 def lint_file(path: Path, settings: Settings | None = None, context=None):
-    return lint_text(read_source(path), str(path), settings, context)
+    return lint_text(read_source(path), str(path), settings, context or fixture_context(path))
+
+
+def fixture_context(path: Path):
+    """Source records for a fixture from ``<fixture>.sources/`` when that folder exists, else None."""
+    folder = path.with_suffix(".sources")
+    if not folder.is_dir():
+        return None
+    from verifier.registry import RuleContext
+    from verifier.sources.store import SourceStore
+
+    return RuleContext(sources=SourceStore(folder))
 
 
 def read_source(path: Path) -> str:

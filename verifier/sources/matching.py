@@ -405,13 +405,22 @@ def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]
 
     spans = prefer or source.sentences
     query_terms = _terms(query)
+    best = _best_passage(query, query_terms, source, spans, strict=not prefer)
+    if best is None and not prefer:   # nothing shares a word: still show the likeliest passage
+        best = _best_passage(query, query_terms, source, spans, strict=False)
+    return best
+
+
+def _best_passage(query: str, query_terms: set[str], source: "SourceText", spans, strict: bool):
+    from rapidfuzz import fuzz
+
     best, best_score = None, -1.0
     for start, end in spans:
         sentence = source.text[start:end]
-        if len(sentence.split()) < 4 and not prefer:
+        if strict and len(sentence.split()) < 4:
             continue
         shared = query_terms & _terms(sentence)
-        if not shared and not prefer:
+        if strict and not shared:
             continue
         # token_set_ratio rewards shared wording; token_sort_ratio keeps a short sentence
         # that happens to be a subset of the claim from winning on that alone.
