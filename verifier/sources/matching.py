@@ -294,10 +294,15 @@ def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
                                           or _close(math.floor(s * 10 ** want.decimals + 1e-9) / 10 ** want.decimals, v)):
         return True
     op = want.operator
+    step = _step(v, want.decimals)
+    # A round count ("3,300 people", "25,000 cases") is itself rounded: 3,330 is 3,300 to the hundred.
+    # Percentages are not: "40%" is as likely exact as rounded from 36%.
+    if op == "=" and not want.percent and want.decimals == 0 and step >= 100 and not _close(step, v) \
+            and abs(s - v) <= step / 2 + 1e-9:
+        return True
     if want.tolerance is not None and op in {"=", "~", "~-"}:
         upper = v + (want.tolerance if op != "~-" else want.tolerance / 4)
         return v - want.tolerance - 1e-9 <= s <= upper + 1e-9
-    step = _step(v, want.decimals)
     if op.startswith("~"):
         tolerance = max(step / 2, 0.05 * v) if want.decimals == 0 else max(step, 0.03 * v)
         if op == "~-":  # "nearly 40%", "almost half": at or a little below
