@@ -16,7 +16,7 @@ from verifier.model import Diagnostic, Severity
 if TYPE_CHECKING:
     from verifier.document import Document
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "concise", "grouped", "json", "sarif", "github", "junit", "html")
 
 
 @dataclass
@@ -25,6 +25,9 @@ class Report:
     documents: list["Document"] = field(default_factory=list)
     files_checked: int = 0
     color: bool = False
+    quiet: bool = False          # findings only: no summary line
+    suppressed: int = 0          # silenced by inline suppressions
+    baselined: int = 0           # hidden by the baseline
 
     def counts(self) -> Counter:
         return Counter(d.severity.value for d in self.diagnostics)

@@ -53,14 +53,41 @@ def summary_line(report: Report) -> str:
     s = report.summary()
     files = f"{s['files']} file{'s' if s['files'] != 1 else ''}"
     if not s["findings"]:
-        return f"No problems found in {files}."
+        return f"No problems found in {files}.{_hidden(report)}"
     parts = [f"{s['errors']} error{'s' if s['errors'] != 1 else ''}",
              f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}",
              f"{s['info']} info"]
-    return f"Found {s['findings']} problem{'s' if s['findings'] != 1 else ''} ({', '.join(parts)}) in {files}."
+    return (f"Found {s['findings']} problem{'s' if s['findings'] != 1 else ''} ({', '.join(parts)}) in {files}."
+            f"{_hidden(report)}")
+
+
+def _hidden(report: Report) -> str:
+    """What the filters hid, so nobody mistakes a baselined run for a clean one."""
+    parts = []
+    if report.suppressed:
+        parts.append(f"{report.suppressed} suppressed inline")
+    if report.baselined:
+        parts.append(f"{report.baselined} in the baseline")
+    return f" Hidden: {', '.join(parts)}." if parts else ""
+
+
+def statistics(report: Report) -> str:
+    """``--statistics``: how many findings each rule produced, most first (as ruff prints it)."""
+    counts: dict[tuple[str, str], int] = {}
+    for d in report.diagnostics:
+        counts[(d.code, d.rule)] = counts.get((d.code, d.rule), 0) + 1
+    if not counts:
+        return "" if report.quiet else summary_line(report) + "\n"
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    width = max(len(str(n)) for _, n in rows)
+    lines = [f"{str(n).rjust(width)}  {code}  {rule}" for (code, rule), n in rows]
+    if not report.quiet:
+        lines += ["", summary_line(report)]
+    return "\n".join(lines) + "\n"
 
 
 def render(report: Report) -> str:
     blocks = [format_diagnostic(d, report.color) for d in report.diagnostics]
-    blocks.append(summary_line(report))
-    return "\n\n".join(blocks) + "\n"
+    if not report.quiet:
+        blocks.append(summary_line(report))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
