@@ -10,14 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
 from verifier import __version__
+from verifier.baseline import BaselineError
+from verifier.config import ConfigError
 from verifier.reader import BinaryInput, Draft, InputError, decode, expand_paths, read_draft
 
 app = typer.Typer(
@@ -47,9 +50,15 @@ def _note(message: str) -> None:
     typer.echo(f"verifier: {message}", err=True)
 
 
-def load_drafts(paths: list[str], stdin_filename: Optional[str]) -> list[Draft]:
-    """Read every draft named or found under a directory; binary files are skipped with a note."""
+def load_drafts(paths: list[str], stdin_filename: Optional[str],
+                skip: Optional[Callable[[str], bool]] = None) -> list[Draft]:
+    """Read every draft named or found under a directory; binary files are skipped with a note.
+
+    ``skip`` says whether a file is excluded by configuration (``exclude``).
+    """
     files, empty_dirs = expand_paths(paths)
+    if skip is not None:
+        files = [path for path in files if not skip(path)]
     for directory in empty_dirs:
         _note(f"{directory}: no Markdown or text drafts found")
     drafts = []
@@ -75,36 +84,156 @@ def _write(text: str, output_file: Optional[Path]) -> None:
         raise InputError(f"{output_file}: cannot write ({error.strerror or error})") from None
 
 
+class ColorChoice(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_COLOR_FORMATS = {"text", "concise", "grouped"}
+
+
+def _use_color(choice: "ColorChoice", output_format: str, output_file: Optional[Path]) -> bool:
+    """Colour only on a terminal, unless asked; NO_COLOR (any value) turns ``auto`` off."""
+    if output_format not in _COLOR_FORMATS or choice is ColorChoice.never:
+        return False
+    if choice is ColorChoice.always:
+        return True
+    return output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 @app.command()
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files or directories to check; - reads stdin.", show_default=False)],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", help="text, concise, grouped, json, sarif, github, junit or html.")] = "text",
     output_file: Annotated[Optional[Path], typer.Option("--output-file", "-o", help="Write the report here.")] = None,
     stdin_filename: Annotated[Optional[str], typer.Option(help="Name to report for input read from stdin.")] = None,
     select: Annotated[Optional[str], typer.Option(help="Comma-separated rules (names, codes or prefixes) to run.")] = None,
+    extend_select: Annotated[Optional[str], typer.Option(help="Comma-separated rules to run as well.")] = None,
     ignore: Annotated[Optional[str], typer.Option(help="Comma-separated rules to skip.")] = None,
-    online: Annotated[bool, typer.Option("--online", help="Fetch cited sources missing from the source store first.")] = False,
-    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store and HTTP cache [default: $VERIFIER_CACHE_DIR or ./cache].")] = None,
+    fail_on: Annotated[Optional[str], typer.Option(help="Lowest severity that fails: error, warning or info.")] = None,
+    config: Annotated[Optional[list[str]], typer.Option(
+        "--config", help="Use this configuration file instead of the closest one, or override one setting "
+                         "('key = value', TOML). Repeatable.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Hide the findings recorded in this baseline file.")] = None,
+    write_baseline: Annotated[Optional[Path], typer.Option(
+        help="Record every current finding in this baseline file, then exit 0.")] = None,
+    prune_baseline: Annotated[bool, typer.Option(help="With --baseline: drop entries that no longer match.")] = False,
+    exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when there are findings.")] = False,
+    statistics: Annotated[bool, typer.Option(help="Show how many findings each rule produced, not the findings.")] = False,
+    color: Annotated[ColorChoice, typer.Option(help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.")] = ColorChoice.auto,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only: no summary, notes or progress.")] = False,
+    online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Fetch cited sources missing from the source store first [default: the online setting, else offline].", show_default=False)] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store and HTTP cache [default: the cache-dir setting, $VERIFIER_CACHE_DIR or ./cache].")] = None,
 ) -> None:
     """Check drafts and report problems with their statistics and citations."""
-    from verifier.document import build_documents
-    from verifier.engine import run_rules
+    from verifier.baseline import load as load_baseline, write as write_baseline_file
+    from verifier.config import Configuration
+    from verifier.engine import lint
     from verifier.reporters import FORMATS, Report, render
-    from verifier.settings import Settings
 
     if output_format not in FORMATS:
         raise UsageFailure(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    settings = Settings(select=_split(select), ignore=_split(ignore))
-    drafts = load_drafts(paths, stdin_filename)
-    documents = build_documents([(d.path, d.text) for d in drafts], settings.attachment)
+    if prune_baseline and baseline is None:
+        raise UsageFailure("--prune-baseline needs --baseline FILE")
+    configuration = Configuration(config, cli={
+        "select": _split(select) or None, "extend-select": _split(extend_select), "ignore": _split(ignore),
+        "fail-on": fail_on})
+    drafts = load_drafts(paths, stdin_filename, skip=configuration.excluded)
+    known = load_baseline(str(baseline)) if baseline is not None and write_baseline is None else None
+    run = configuration.settings_for(drafts[0].path if drafts else "-")   # run-wide: sources, cache
+    use_online = run.online if online is None else online
+    store_dir = cache_dir or (Path(run.cache_dir) if run.cache_dir else None)
     from verifier.cli_sources import rule_context  # sources: offline store unless --online
 
-    diagnostics = run_rules(documents, settings, rule_context(documents, settings.options, online, cache_dir))
-    color = output_file is None and sys.stdout.isatty()
-    report = Report(diagnostics=diagnostics, documents=documents, files_checked=len(drafts), color=color)
-    _write(render(output_format, report), output_file)
-    failing = [d for d in diagnostics if d.severity.rank >= settings.fail_on.rank]
-    raise typer.Exit(1 if failing else 0)
+    progress = _progress(len(drafts), quiet)
+    try:
+        result = lint([(d.path, d.text) for d in drafts], configuration.settings_for,
+                      context=lambda documents: rule_context(documents, run.options, use_online, store_dir),
+                      baseline=known, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.finish()
+    if write_baseline is not None:
+        count = write_baseline_file(str(write_baseline), result.diagnostics)
+        if not quiet:
+            _note(f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}; "
+                  f"check with --baseline {write_baseline} to see only new ones")
+        raise typer.Exit(0)
+    if known is not None and result.stale_baseline:
+        if prune_baseline:
+            dropped = known.prune(result.stale_baseline)
+            if not quiet:
+                _note(f"{baseline}: removed {dropped} entr{'ies' if dropped != 1 else 'y'} that no longer match")
+        elif not quiet:
+            stale = len(result.stale_baseline)
+            _note(f"{baseline}: {stale} entr{'ies' if stale != 1 else 'y'} no longer match (fixed or changed); "
+                  f"--prune-baseline drops them")
+    report = Report(diagnostics=result.diagnostics, documents=result.documents, files_checked=len(drafts),
+                    color=_use_color(color, output_format, output_file), quiet=quiet,
+                    suppressed=result.suppressed, baselined=result.baselined)
+    if statistics:
+        from verifier.reporters.text_format import statistics as statistics_table
+
+        _write(statistics_table(report), output_file)
+    else:
+        _write(render(output_format, report), output_file)
+    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
+    raise typer.Exit(1 if result.failing() and not exit_zero else 0)
+
+
+class _Progress:
+    """A progress bar on stderr for long runs on a terminal (typer's, i.e. click's)."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = typer.progressbar(length=total, label="Checking", file=sys.stderr)
+        self.bar.__enter__()
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def finish(self) -> None:
+        self.bar.__exit__(None, None, None)
+
+
+_PROGRESS_MIN_FILES = 20
+
+
+def _progress(total: int, quiet: bool) -> Optional[_Progress]:
+    if quiet or total < _PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return None
+    return _Progress(total)
+
+
+def _append_step_summary(report, path: str) -> None:
+    from verifier.reporters.github_format import step_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(report))
+    except OSError as error:
+        _note(f"GITHUB_STEP_SUMMARY {path}: cannot write ({error.strerror or error})")
+
+
+@app.command("config")
+def show_config(
+    path: Annotated[Optional[str], typer.Argument(
+        help="A draft or directory whose settings to show [default: the current directory].", show_default=False)] = None,
+    config: Annotated[Optional[list[str]], typer.Option(
+        "--config", help="A configuration file, or a 'key = value' override, as for check.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the settings that apply to a draft and where each one came from."""
+    from verifier.config import Configuration, describe
+
+    target = path or "."
+    draft = os.path.join(target, "_") if os.path.isdir(target) else target
+    configuration = Configuration(config)
+    typer.echo(describe(configuration.for_path(draft), target, as_json=as_json), nl=False)
 
 
 @app.command()
@@ -209,12 +338,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     import click
 
     try:
-        app(args=argv, prog_name="verifier", standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of raising.
+        code = app(args=argv, prog_name="verifier", standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except typer.Exit as done:
         return done.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
-    except (InputError, UsageFailure) as failure:
+    except (InputError, UsageFailure, ConfigError, BaselineError) as failure:
         _error(str(failure))
         return 2
     except click.UsageError as failure:
