@@ -98,7 +98,7 @@ def test_thousands_separators_do_not_matter(value):
 def test_round_counts_are_rounded_figures_but_percentages_are_not():
     assert found("3,300 people", "antibody tests on 3,330 adults")
     assert found("25,000 cases", "among 24,693 cases")
-    assert not found("3,000 people", "antibody tests on 3,330 adults")
+    assert not found("3,200 people", "antibody tests on 3,330 adults")
     assert not found("40%", "36% of adults")
 
 
