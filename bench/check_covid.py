@@ -123,11 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     digit_ids = {c["id"] for c in claims if _DIGITS.search(c["claim"]) and c["cord_id"] in corpus}
     naive_digits = {i: naive_flag(by_id[i]["claim"], source_text(corpus[by_id[i]["cord_id"]])) for i in digit_ids}
 
-    # Evidence: how often the quoted passage is one of the abstract's gold evidence sentences.
+    # Evidence: how often the quoted passage is one of the abstract's gold evidence sentences
+    # (REFUTE and SUPPORT findings: a NOTENOUGHINFO claim's gold sentences are about something else).
     evidence_hits = evidence_total = 0
     for d in diagnostics:
         claim = by_id.get(d.path[:-3])
-        if d.rule != RULE or not d.evidence or not claim:
+        if d.rule != RULE or not d.evidence or not claim or claim["label"] == "NOTENOUGHINFO":
             continue
         abstract = corpus[claim["cord_id"]]["abstract"]
         gold = {" ".join(abstract[e["sent_index"]].split()) for e in claim["evidence_set"] if e["sent_index"] < len(abstract)}
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print(line(RULE, scores(rule_flags, labels)))
     print(line("naive digit match (same claims)", scores(naive_same, labels)))
     print(line("naive digit match (any digit)", scores(naive_digits, labels)))
-    print(f"evidence quotes a gold evidence sentence in {evidence_hits}/{evidence_total} findings"
+    print(f"evidence quotes a gold evidence sentence in {evidence_hits}/{evidence_total} REFUTE/SUPPORT findings"
           + (f" ({evidence_hits / evidence_total:.0%})" if evidence_total else ""))
     print(f"time: {elapsed:.1f}s for {len(files)} drafts, {1000 * elapsed / max(1, len(files)):.1f} ms per claim "
           f"(parsing, extraction and the rule)")

@@ -61,13 +61,13 @@ def _checkable(claim: Claim) -> bool:
     return True
 
 
-def _evidence(doc: Document, claim: Claim, records: list[SourceRecord]) -> Evidence | None:
-    """The passage of the cited sources closest to the claim's sentence."""
-    query = doc.sentence_text(claim.sentence) if claim.sentence >= 0 else claim.text
+def _evidence(doc: Document, claim: Claim, records: list[SourceRecord], like: Wanted | None = None) -> Evidence | None:
+    """The passage of the cited sources closest to what the claim says around its figure."""
+    query = _claim_context(doc, claim)
     best = None
     for record in records:
         index = _index(record)
-        span = closest_passage(query, index)
+        span = closest_passage(query, index, like=like)
         if span is None:
             continue
         from rapidfuzz import fuzz
@@ -80,6 +80,16 @@ def _evidence(doc: Document, claim: Claim, records: list[SourceRecord]) -> Evide
     _, record, (start, end) = best
     return Evidence(source=record.key, quote=" ".join(record.text[start:end].split()),
                     location=location_of(record.text, [tuple(s) for s in record.sections], start))
+
+
+def _claim_context(doc: Document, claim: Claim, reach: int = 90) -> str:
+    """The claim's sentence, narrowed to the words around its figure when the sentence is long."""
+    if claim.sentence < 0:
+        return claim.text
+    sentence = doc.sentences[claim.sentence]
+    start = max(sentence.start, claim.start - reach)
+    end = min(sentence.end, claim.end + reach)
+    return doc.prose[start:end]
 
 
 def _names(records: list[SourceRecord]) -> str:
@@ -142,7 +152,7 @@ def source_number_missing(doc: Document, context: RuleContext) -> Iterator[Findi
             end=claim.end,
             message=f"{figures} is not in the cited {noun} ({_names(records)})",
             claim=claim,
-            evidence=_evidence(doc, claim, records),
+            evidence=_evidence(doc, claim, records, missing[0]),
             anchor=claim.text,
         )
 

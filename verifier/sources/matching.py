@@ -400,7 +400,8 @@ def _terms(text: str) -> set[str]:
     return {t[:6] for t in re.findall(r"[a-z][a-z0-9-]+", text.lower()) if t not in _STOP and len(t) > 2}
 
 
-def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]] | None = None) -> tuple[int, int] | None:
+def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]] | None = None,
+                    like: "Wanted | None" = None) -> tuple[int, int] | None:
     """The source sentence most like ``query`` (rapidfuzz over the sentences), or None.
 
     ``prefer`` restricts the choice (for example to sentences holding a figure); short
@@ -410,13 +411,30 @@ def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]
 
     spans = prefer or source.sentences
     query_terms = _terms(query)
-    best = _best_passage(query, query_terms, source, spans, strict=not prefer)
+    best = _best_passage(query, query_terms, source, spans, strict=not prefer, like=like)
     if best is None and not prefer:   # nothing shares a word: still show the likeliest passage
-        best = _best_passage(query, query_terms, source, spans, strict=False)
+        best = _best_passage(query, query_terms, source, spans, strict=False, like=like)
     return best
 
 
-def _best_passage(query: str, query_terms: set[str], source: "SourceText", spans, strict: bool):
+def _reports_like(source: "SourceText", start: int, end: int, like: "Wanted") -> bool:
+    """Whether a passage reports a figure of the same kind as the claim's (a percentage, a p-value...)."""
+    for number in source.numbers:
+        if number.start >= end:
+            break
+        if number.start < start or number.ci_level or number.part:
+            continue
+        if like.p_value and number.p_value:
+            return True
+        if like.percent and number.percent:
+            return True
+        if not like.p_value and not like.percent and not number.percent and not number.p_value \
+                and (like.unit is None or number.unit == like.unit):
+            return True
+    return False
+
+
+def _best_passage(query: str, query_terms: set[str], source: "SourceText", spans, strict: bool, like=None):
     from rapidfuzz import fuzz
 
     best, best_score = None, -1.0
@@ -431,6 +449,9 @@ def _best_passage(query: str, query_terms: set[str], source: "SourceText", spans
         # that happens to be a subset of the claim from winning on that alone.
         score = 0.6 * fuzz.token_set_ratio(query, sentence) + 0.4 * fuzz.token_sort_ratio(query, sentence)
         score += 4.0 * min(len(shared), 5)
+        # What the editor wants to see is what the paper reports instead: a figure of the same kind.
+        if like is not None and _reports_like(source, start, end, like):
+            score += 12.0
         if score > best_score:
             best, best_score = (start, end), score
     return best
