@@ -444,6 +444,7 @@ var all=function(sel){return Array.prototype.slice.call(document.querySelectorAl
 function checked(name){var on={};boxes(name).forEach(function(b){if(b.checked){on[b.value]=true;}});return on;}
 function apply(){
   var rules=checked('rule'),sevs=checked('sev'),claims=checked('claims'),shown={},count=0;
+  all('input[data-filter]').forEach(function(b){b.toggleAttribute('checked',b.checked);});
   all('li.finding').forEach(function(li){
     var visible=!!rules[li.getAttribute('data-rule')]&&!!sevs[li.getAttribute('data-sev')];
     li.hidden=!visible;if(visible){shown[li.getAttribute('data-f')]=true;count++;}
