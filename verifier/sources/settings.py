@@ -11,6 +11,8 @@ files carry it) and then from the environment:
 ``VERIFIER_EUTILS_URL``    default ``https://eutils.ncbi.nlm.nih.gov/entrez/eutils``
 ``VERIFIER_EUROPEPMC_URL`` default ``https://www.ebi.ac.uk/europepmc/webservices/rest``
 ``VERIFIER_ALLOW_PRIVATE_URLS``  ``1`` to fetch loopback and private addresses (tests)
+``VERIFIER_HTTP_RETRIES``  retries after a 429, 5xx or timeout (default 3)
+``VERIFIER_HTTP_TIMEOUT``  seconds to wait for a server's answer (default 30)
 =========================  ===============================================
 """
 
@@ -58,6 +60,8 @@ class SourcesConfig:
             eutils_url=str(pick("eutils_url", "VERIFIER_EUTILS_URL", EUTILS_URL)).rstrip("/"),
             europepmc_url=str(pick("europepmc_url", "VERIFIER_EUROPEPMC_URL", EUROPEPMC_URL)).rstrip("/"),
             allow_private=_truthy(pick("allow_private_urls", "VERIFIER_ALLOW_PRIVATE_URLS", False)),
+            retries=_number(pick("retries", "VERIFIER_HTTP_RETRIES", 3), int, 3),
+            timeout=_number(pick("timeout", "VERIFIER_HTTP_TIMEOUT", 30.0), float, 30.0),
         )
 
     def http_config(self):
@@ -87,6 +91,13 @@ class SourcesConfig:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def _number(value: Any, kind: type, default: float) -> Any:
+    try:
+        return max(0, kind(value))
+    except (TypeError, ValueError):
+        return default
 
 
 def _truthy(value: Any) -> bool:
