@@ -119,9 +119,9 @@ def check(
     baseline: Annotated[Optional[Path], typer.Option(help="Hide the findings recorded in this baseline file.")] = None,
     write_baseline: Annotated[Optional[Path], typer.Option(
         help="Record every current finding in this baseline file, then exit 0.")] = None,
-    prune_baseline: Annotated[bool, typer.Option(help="With --baseline: drop entries that no longer match.")] = False,
-    exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when there are findings.")] = False,
-    statistics: Annotated[bool, typer.Option(help="Show how many findings each rule produced, not the findings.")] = False,
+    prune_baseline: Annotated[bool, typer.Option("--prune-baseline", help="With --baseline: drop entries that no longer match.")] = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Show how many findings each rule produced, not the findings.")] = False,
     color: Annotated[ColorChoice, typer.Option(help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.")] = ColorChoice.auto,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only: no summary, notes or progress.")] = False,
     online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Fetch cited sources missing from the source store first [default: the online setting, else offline].", show_default=False)] = None,
