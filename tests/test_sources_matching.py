@@ -59,6 +59,7 @@ def test_written_forms_match(claim, source):
     ("53.83%", "53.8% of participants"),
     ("60,000", "inherited 50,000 years ago"),
     ("p < 0.001", "p = 0.01"),
+    ("p < 0.01", "scores from 0 to 10"),
     ("1 in 4", "10% of patients"),
     ("3 seconds", "in 30 min"),
     ("45%", "95% CI 1.2 to 3.6"),

@@ -333,6 +333,9 @@ def _candidates(want: Wanted, number: Number) -> list[tuple[float, int]]:
 def number_matches(want: Wanted, number: Number) -> bool:
     if number.ci_level and not (want.percent and want.value in {90, 95, 99}):
         return False
+    # "p < 0.01" is met by a smaller p-value, never by a whole number that happens to be smaller.
+    if want.p_value and want.operator in {"<", "<="} and not number.p_value and number.decimals == 0:
+        return _close(abs(want.value), abs(number.value))
     return any(value_matches(want, value, decimals) for value, decimals in _candidates(want, number))
 
 
