@@ -144,11 +144,26 @@ def test_only_http_and_https(client, url):
     assert failure.value.kind == "blocked"
 
 
-def test_unresolvable_host_is_a_dns_failure(tmp_path):
-    with HttpClient(HttpConfig(default_interval=0.0, retries=0), tmp_path) as client:
+@pytest.fixture
+def no_dns(monkeypatch):
+    """Name resolution fails, as it does offline, without sending a query anywhere."""
+    def fail(host, *args, **kwargs):
+        if host in {"127.0.0.1", "localhost"}:
+            return real(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+
+
+@pytest.mark.parametrize("allow_private", [False, True])   # the address guard resolves first, or urllib3 does
+def test_unresolvable_host_is_a_dns_failure(tmp_path, no_dns, allow_private):
+    with HttpClient(HttpConfig(default_interval=0.0, retries=2, allow_private=allow_private), tmp_path,
+                    sleep=lambda s: None) as client:
         with pytest.raises(FetchError) as failure:
             client.get("http://no-such-host.invalid/paper")
     assert failure.value.kind == "dns" and "no-such-host.invalid" in str(failure.value)
+    assert failure.value.permanent
 
 
 def test_refused_connection(tmp_path, sleeps):
