@@ -1,0 +1,1416 @@
+"""Numeric claims in health prose: which numbers a fact-checker would check, and how.
+
+The ``verifier_claims`` pipeline component (added by :func:`verifier.nlp.get_nlp`) reads
+the prose mask of one Markdown block, already split into sentences:
+
+1. a sentence with no digit and no number word is skipped (it cannot hold a claim);
+2. numbers are marked on tokens; a number written over several tokens ("Twenty-one",
+   "280 million", "two-thirds") is merged into one token first;
+3. ``Matcher`` patterns, one family per kind of claim, propose spans, and the family's
+   builder parses a span into drafts or rejects it (years, dates, identifiers...);
+4. overlapping drafts are resolved by priority, then by length; the survivors get
+   their hedge ("approximately", "upwards of", "or longer") and become ``Claim``s.
+
+Precision comes first: a number with no unit or keyword around it is not a claim.
+
+Conventions for ``Claim`` fields:
+
+- ``text``/``start``/``end`` cover the number with its unit or keyword: ``45%``,
+  ``36 participants``, ``3 months``, ``twice a week``, ``p < 0.001``, ``OR 2.96``,
+  ``95% CI 1.01-9.02``, ``mean difference 4.65``, ``64.0 ± 5.38``, ``n = 79``. Hedge
+  words sit outside the span and are kept in ``hedge`` as written ("Approximately",
+  "upwards of", "or longer"); a comparison sign right before the number (``≥ 13 weeks``,
+  ``~50%``) is inside the span and sets ``operator``.
+- ``value`` is the number as a float; percents stay percents (45.0); "half" is 50.0 and
+  "1 in 4" 25.0; "280 million" 280e6. Ranges ("30-40%", "1-4 weeks") and intervals have
+  ``value`` None (a CI takes the point estimate written just before it, if any) and set
+  ``low``/``high``.
+- ``raw`` is the number as written ("53.83", ".001", "1,014", "forty-five", "half"; a
+  Lancet decimal point "1·4" becomes "1.4" so that ``Claim.decimals`` reads it);
+  for a range or interval it is the text from the first to the last number
+  ("1.01-9.02", "0.59 to 8.70"), so ``Claim.decimals`` still reads the precision.
+- ``unit``: "%" for percents, fractions and "1 in N"; "percentage points"; the noun for
+  counts and sample sizes ("participants", "studies"); plural time units for durations
+  ("weeks"); "per week" for frequencies ("twice a week"), "minutes per day" for
+  "30 minutes a day"; "times" for "24 times"; "points"; the unit after a mean ("years").
+- ``label``: "p" for p-values; the CI level as written ("95%"), or "CI"; the ratio
+  ("OR", "aOR", "RR", "HR", "IRR", "PR", or "times" for "twice as likely", "3 times",
+  "threefold"); for means "mean", "median", "average", "MD", "SMD", "SD", "SE", "M",
+  "IQR"; for mean ± SD the dispersion as written, ``±5.38`` (value is the mean);
+  "n" or "N" for ``n = 79``; "R0" for reproduction numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from verifier.model import Claim
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+
+_SMALL = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_FRACTION_WORDS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+    "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6,
+    "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9,
+    "tenth": 10, "tenths": 10,
+}
+_FOLD_WORDS = {
+    "twofold": 2, "threefold": 3, "fourfold": 4, "fivefold": 5, "sixfold": 6,
+    "sevenfold": 7, "eightfold": 8, "ninefold": 9, "tenfold": 10, "hundredfold": 100,
+}
+_FREQUENCY_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+
+# Text that can hold a claim has a digit or one of these words; anything else is skipped.
+_NUMBERISH = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(
+        set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS) | set(_FOLD_WORDS) | set(_FREQUENCY_WORDS),
+        key=len, reverse=True)) + r")\b",
+    re.I,
+)
+
+_PERCENT_WORDS = {"%", "percent", "pct", "％"}
+_SIGNS = {
+    "<": "<", ">": ">", "=": "=", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">=", "=<": "<=",
+    "=>": ">=", "≦": "<=", "≧": ">=", "⩽": "<=", "⩾": ">=", "~": "~", "≈": "~", "∼": "~",
+}
+_DASHES = ["-", "–", "—", "−", "‐", "‑"]
+_RANGE_SEPARATORS = _DASHES + ["to"]
+_PLUS_MINUS = ["±", "+/-", "+/−", "+-"]
+
+_TIME_UNITS = {
+    "second": "seconds", "seconds": "seconds", "sec": "seconds", "secs": "seconds",
+    "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
+    "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours",
+    "day": "days", "days": "days",
+    "week": "weeks", "weeks": "weeks", "wk": "weeks", "wks": "weeks",
+    "month": "months", "months": "months", "mo": "months", "mos": "months",
+    "year": "years", "years": "years", "yr": "years", "yrs": "years",
+    "decade": "decades", "decades": "decades", "fortnight": "fortnights",
+}
+_TIME_SINGULAR = {"second", "minute", "hour", "day", "night", "week", "fortnight", "month", "year", "session"}
+_PERIOD_ADVERBS = {
+    "daily": "per day", "nightly": "per day", "weekly": "per week", "monthly": "per month",
+    "yearly": "per year", "annually": "per year", "hourly": "per hour",
+}
+
+# Nouns whose count is a sample size (in a study) or a head count (in a population).
+_PARTICIPANT_NOUNS = {
+    "participants", "patients", "subjects", "respondents", "women", "men", "children",
+    "adults", "individuals", "people", "persons", "cases", "controls", "volunteers",
+    "residents", "infants", "newborns", "neonates", "babies", "toddlers", "adolescents",
+    "teenagers", "teens", "youths", "students", "undergraduates", "pupils", "schoolchildren",
+    "girls", "boys", "mothers", "fathers", "parents", "families", "households", "couples",
+    "twins", "veterans", "soldiers", "nurses", "physicians", "doctors", "clinicians",
+    "workers", "employees", "athletes", "smokers", "nonsmokers", "users", "drinkers",
+    "survivors", "seniors", "elders", "retirees", "caregivers", "carers", "inpatients",
+    "outpatients", "donors", "recipients", "enrollees", "members", "recruits", "americans",
+    "mice", "rats", "eyes", "pregnancies", "completers", "responders", "singers",
+    "healthcare", "dyads", "pairs",
+}
+# Always a study sample, whatever the size.
+_STUDY_NOUNS = {"participants", "subjects", "respondents", "volunteers", "enrollees", "completers", "responders", "recruits"}
+_COUNT_NOUNS = {
+    "studies", "trials", "rcts", "articles", "papers", "reviews", "publications", "reports",
+    "analyses", "sessions", "visits", "hospitals", "centres", "centers", "sites", "clinics",
+    "practices", "schools", "countries", "states", "cities", "communities", "deaths",
+    "hospitalizations", "hospitalisations", "admissions", "infections", "births", "episodes",
+    "events", "outbreaks", "suicides", "overdoses", "injuries", "prescriptions", "samples",
+    "specimens", "tests", "cohorts", "datasets", "databases", "records", "interventions",
+    "lessons", "appointments", "treatments", "procedures", "surgeries", "operations",
+    "consultations", "drinks", "servings", "portions", "cigarettes", "steps", "falls",
+    "relapses", "readmissions", "vaccinations", "surveys", "questionnaires", "meetings",
+    "workshops", "fatalities",
+}
+_POPULATION_NOUNS = _PARTICIPANT_NOUNS | {
+    "those", "them", "all", "us", "studies", "trials", "respondents", "sample", "population",
+    "cohort", "group", "cases", "deaths", "infections", "americans", "britons", "europeans",
+}
+_DOSE_UNITS = {
+    "mg", "g", "gr", "mcg", "µg", "μg", "ug", "ng", "pg", "ml", "l", "dl", "iu", "units",
+    "mmol", "µmol", "μmol", "mol", "meq", "cc", "tablets", "tablet", "pills", "pill",
+    "capsules", "capsule", "drops", "puffs", "doses", "dose", "mg/kg", "mg/dl", "mg/l",
+    "mmol/l", "µg/ml", "ng/ml", "kb", "mb", "bp", "km", "m", "mm", "nm", "µm", "°c", "°f",
+    "gy", "mhz", "hz", "db", "kda",
+}
+_TIME_OF_DAY = {"am", "pm", "a.m.", "p.m.", "o'clock", "oclock", "h00", "hrs."}
+_OTHER_UNITS = {
+    "kg": "kg", "kilograms": "kg", "kilogram": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb",
+    "pounds": "lb", "mmhg": "mmHg", "bpm": "bpm", "kcal": "kcal", "calories": "kcal",
+    "cm": "cm", "points": "points", "point": "points",
+}
+_MONTHS = {
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+    "Sep", "Sept", "Oct", "Nov", "Dec",
+}
+# A number right after one of these words names something (Figure 2, type 2 diabetes).
+_ID_PREFIXES = {
+    "figure", "figures", "fig", "figs", "table", "tables", "tab", "study", "experiment",
+    "exp", "phase", "stage", "grade", "type", "class", "level", "step", "section", "sect",
+    "chapter", "chap", "appendix", "item", "question", "model", "hypothesis", "version",
+    "ver", "wave", "arm", "group", "day", "week", "month", "year", "visit", "round", "page",
+    "pages", "pp", "p", "vol", "volume", "issue", "no", "nos", "number", "#", "v", "ref",
+    "reference", "eq", "equation", "criterion", "cycle", "session", "lesson", "module",
+    "trial", "cohort", "sample", "batch", "patient", "participant", "subject", "case",
+    "site", "centre", "center", "room", "ward", "bed", "tier", "category", "domain",
+    "factor", "component", "dimension", "scale", "line", "part", "unit", "floor", "box",
+    "exhibit", "rule", "article", "art", "clause", "route", "channel", "generation",
+    "series", "edition", "ed", "supplement", "suppl", "panel", "grades", "stages", "types",
+    "cluster", "region", "zone", "lane", "block", "q", "s", "covid", "sars", "schedule",
+}
+# Capitalised abbreviations that are not instrument or gene names.
+_KNOWN_ACRONYMS = {
+    "US", "USA", "UK", "EU", "UAE", "NYC", "OR", "AOR", "RR", "HR", "IRR", "CI", "SD",
+    "SE", "SEM", "IQR", "MD", "SMD", "WMD", "NNT", "NNH", "PR", "N",
+}
+_CURRENCY = {"$", "£", "€", "¥", "us$", "usd", "eur", "gbp", "rs", "inr", "aud", "cad", "a$", "c$"}
+_DETERMINERS = {
+    "the", "these", "those", "both", "all", "each", "every", "its", "their", "our", "his",
+    "her", "my", "your", "first", "last", "other", "another", "any", "which", "whose",
+    "this", "that", "or", "and", "nor",
+}
+_TEMPORAL_PREPOSITIONS = {"in", "since", "by", "until", "till", "during", "before", "after", "from", "between", "of", "to", "through", "circa"}
+_AGE_BEFORE = {"aged", "age", "ages", "ageing", "aging"}
+_AGE_AFTER = {"old", "older", "younger", "olds"}
+_COMPARATIVES = {
+    "more", "less", "higher", "greater", "lower", "as", "the", "likelier", "larger",
+    "smaller", "longer", "faster", "slower", "increased", "elevated", "fewer", "bigger",
+    "stronger", "weaker", "worse", "better", "likely", "risk", "odds", "rate", "rates",
+    "increase", "decrease", "reduction", "that", "than",
+}
+_POPULATION_CUES = re.compile(
+    r"\b(?:worldwide|globally|global|around the world|in the world|world's|annually|nationwide|"
+    r"each year|every year|per year|a year|per annum|population)\b",
+    re.I,
+)
+_SCORE_CONTEXT = {
+    "score", "scores", "level", "levels", "average", "averages", "mean", "means", "median",
+    "rating", "ratings", "index", "indices", "scale", "scales", "points",
+}
+
+_RATIO_ABBREVIATIONS = {
+    "OR": "OR", "ORs": "OR", "AOR": "aOR", "aOR": "aOR", "RR": "RR", "aRR": "aRR",
+    "HR": "HR", "HRs": "HR", "aHR": "aHR", "AHR": "aHR", "IRR": "IRR", "aIRR": "aIRR",
+    "sHR": "sHR", "SHR": "sHR", "aPR": "aPR", "APR": "aPR",
+}
+_RATIO_PHRASES = {
+    ("odds", "ratio"): "OR", ("adjusted", "odds", "ratio"): "aOR", ("hazard", "ratio"): "HR",
+    ("adjusted", "hazard", "ratio"): "aHR", ("risk", "ratio"): "RR", ("relative", "risk"): "RR",
+    ("adjusted", "relative", "risk"): "aRR", ("adjusted", "risk", "ratio"): "aRR",
+    ("rate", "ratio"): "RR", ("incidence", "rate", "ratio"): "IRR", ("prevalence", "ratio"): "PR",
+    ("adjusted", "prevalence", "ratio"): "aPR", ("incidence", "ratio"): "IRR",
+}
+_MEAN_WORDS = {"mean": "mean", "median": "median", "average": "average", "averaged": "average", "averaging": "average", "avg": "average"}
+_MEAN_ABBREVIATIONS = {"M": "M", "Mdn": "median", "SD": "SD", "SE": "SE", "SEM": "SE", "MD": "MD", "SMD": "SMD", "WMD": "MD", "s.d.": "SD"}
+# Between a mean word and its number ("mean age of", "mean difference", "average score was").
+_MEAN_GAP_BLOCK = {
+    "in", "for", "with", "by", "at", "from", "to", "and", "or", "than", "between", "among",
+    "after", "before", "over", "during", "per", "while", "that", "which", "who", "whom",
+    "whose", "not", "no", "as", "on", "into", "across", "within", "since", "until", "the",
+    "a", "an", "it", "they", "we", "this", "these", "those", "increased", "decreased",
+    "improved", "rose", "fell", "dropped", "changed", "declined", "reduced",
+}
+_HEDGE_WORDS_INSIDE = {"approximately", "about", "around", "nearly", "almost", "roughly", "approx", "circa", "ca", "~", "≈"}
+
+_HEDGES = {
+    "approximately": "~", "approx.": "~", "approx": "~", "about": "~", "around": "~",
+    "nearly": "~", "almost": "~", "roughly": "~", "circa": "~", "ca.": "~", "close to": "~",
+    "an estimated": "~", "estimated": "~", "some": "~", "just over": ">", "just under": "<",
+    "well over": ">", "more than": ">", "greater than": ">", "higher than": ">", "over": ">",
+    "above": ">", "exceeding": ">", "in excess of": ">", "beyond": ">", "upwards of": ">=",
+    "upward of": ">=", "at least": ">=", "no less than": ">=", "not less than": ">=",
+    "a minimum of": ">=", "no fewer than": ">=", "up to": "<=", "as many as": "<=",
+    "as much as": "<=", "as high as": "<=", "at most": "<=", "no more than": "<=",
+    "not more than": "<=", "a maximum of": "<=", "within": "<=", "less than": "<",
+    "fewer than": "<", "lower than": "<", "under": "<", "below": "<",
+    "greater than or equal to": ">=", "more than or equal to": ">=", "less than or equal to": "<=",
+    "equal to or greater than": ">=", "equal to or more than": ">=", "equal to or less than": "<=",
+}
+_HEDGE_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(\[,;:]))(?P<hedge>" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(_HEDGES, key=len, reverse=True)) + r")\s*$",
+    re.I,
+)
+_HEDGE_AFTER = re.compile(
+    r"^\s*(?P<hedge>(?:or|and)\s+(?P<word>more|longer|greater|higher|above|over|less|fewer|shorter|lower|below|under))\b",
+    re.I,
+)
+_SIGN_BEFORE = re.compile(r"(?P<sign><=|>=|=<|=>|[<>≤≥≦≧⩽⩾~≈∼])\s*$")
+
+# --------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------
+
+# "·" is the decimal point of The Lancet ("1·4%").
+_DIGITS = re.compile(r"^[-−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.·]\d+)?|[.·]\d+)$")
+_SCIENTIFIC = re.compile(r"^(?P<m>\d+(?:\.\d+)?)(?:[x×*]10\^?(?P<e>[-−–]?\d+)|[eE](?P<e2>[-−+]?\d+))$")
+_DIGIT_FRACTION = re.compile(r"^(?P<n>\d)/(?P<d>\d{1,2})$")
+_YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
+
+
+def parse_number(text: str) -> float | None:
+    """A number written in digits ("1,014", ".001", "-0.5", "5x10-8", "1.2e-5"), or None."""
+    text = text.strip()
+    if _DIGITS.match(text):
+        try:
+            value = float(text.replace(",", "").replace("−", "-").replace("·", "."))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+    match = _SCIENTIFIC.match(text)
+    if match:
+        exponent = (match.group("e") or match.group("e2") or "0").replace("−", "-").replace("–", "-")
+        try:
+            value = float(match.group("m")) * 10.0 ** int(exponent)
+        except (OverflowError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+    return None
+
+
+def parse_number_words(words: list[str]) -> float | None:
+    """English number words ("twenty", "-", "one"; "two", "hundred", "and", "five"), or None."""
+    total, current, last = 0.0, 0.0, None
+    for word in (w.lower() for w in words):
+        if word in ("-", "and"):
+            continue
+        if word in _SMALL:
+            if last in ("small", "teen") or (last == "tens" and _SMALL[word] >= 10):
+                return None
+            current += _SMALL[word]
+            last = "teen" if _SMALL[word] >= 10 else "small"
+        elif word in _TENS:
+            if last in ("small", "teen", "tens"):
+                return None
+            current += _TENS[word]
+            last = "tens"
+        elif word == "hundred" and last in ("small", "teen"):
+            current *= 100
+            last = "hundred"
+        elif word in _SCALES and last in ("small", "teen", "tens", "hundred"):
+            total += current * _SCALES[word]
+            current = 0.0
+            last = "scale"
+        else:
+            return None
+    return total + current if last else None
+
+
+def _is_year(token: Token) -> bool:
+    return bool(_YEAR.match(token.text))
+
+
+# --------------------------------------------------------------------------------------
+# Token extensions
+# --------------------------------------------------------------------------------------
+
+_NUM = "verifier_num"  # float value of a number token
+_IS_NUM = "verifier_is_num"
+_FRAC = "verifier_frac"  # a fraction as a percent ("two-thirds" -> 66.67)
+_IS_FRAC = "verifier_is_frac"
+_WORDY = "verifier_wordy"  # the number is written in words
+_MULTIPLIED = "verifier_multiplied"  # "280 million"
+
+
+def _gap_ok(token: Token) -> bool:
+    """A word allowed between a count and its noun ("36 healthy adult participants")."""
+    if token.is_space:
+        return True
+    lower = token.lower_
+    return not (
+        token.is_punct or token.is_stop or token.like_num or token._.get(_IS_NUM)
+        or lower in _GAP_BLOCK or not any(ch.isalpha() for ch in lower)
+    )
+
+
+def _mean_gap_ok(token: Token) -> bool:
+    if token.is_space:
+        return True
+    if token.text in ("-", "‐") and token.i > 0 and not token.doc[token.i - 1].whitespace_ and not token.whitespace_:
+        return True  # "median follow-up was 12 months"
+    return token.is_alpha and token.lower_ not in _MEAN_GAP_BLOCK and not token._.get(_IS_NUM)
+
+
+_GAP_BLOCK = (
+    set(_TIME_UNITS) | _DOSE_UNITS | _COUNT_NOUNS | _PARTICIPANT_NOUNS | _PERCENT_WORDS
+    | _TIME_OF_DAY | {"times", "per", "out", "old", "aged", "percent", "cent", "points", "point", "fold"}
+)
+
+for _name, _default in ((_NUM, None), (_IS_NUM, False), (_FRAC, None), (_IS_FRAC, False), (_WORDY, False), (_MULTIPLIED, False)):
+    if not Token.has_extension(_name):
+        Token.set_extension(_name, default=_default)
+if not Token.has_extension("verifier_gap"):
+    Token.set_extension("verifier_gap", getter=_gap_ok)
+if not Token.has_extension("verifier_mean_gap"):
+    Token.set_extension("verifier_mean_gap", getter=_mean_gap_ok)
+if not Doc.has_extension("verifier_claims"):
+    Doc.set_extension("verifier_claims", default=None)
+
+
+@dataclass
+class _Mark:
+    start: int  # token indexes, end exclusive
+    end: int
+    value: float
+    fraction: bool = False
+    wordy: bool = False
+    multiplied: bool = False
+
+
+def _glued(doc: Doc, i: int) -> bool:
+    """No whitespace between token i and token i + 1."""
+    return not doc[i].whitespace_
+
+
+def _mark_at(doc: Doc, i: int, stop: int) -> _Mark | None:
+    token = doc[i]
+    lower = token.lower_
+    # Fractions: "half", "one-third", "two thirds", "three-quarters", "1/3".
+    digit_fraction = _DIGIT_FRACTION.match(token.text)
+    if digit_fraction:
+        numerator, denominator = int(digit_fraction.group("n")), int(digit_fraction.group("d"))
+        if 0 < numerator < denominator <= 10:
+            return _Mark(i, i + 1, 100.0 * numerator / denominator, fraction=True)
+        return None
+    if lower in _SMALL and _SMALL[lower] <= 10:
+        j = i + 1
+        if j + 1 < stop and doc[j].text in _DASHES and _glued(doc, i) and _glued(doc, j):
+            j += 1
+        elif j < stop and doc[j].is_space:
+            j = stop  # not a fraction
+        if j < stop and doc[j].lower_ in _FRACTION_WORDS:
+            denominator = _FRACTION_WORDS[doc[j].lower_]
+            numerator = _SMALL[lower]
+            if numerator < denominator:
+                return _Mark(i, j + 1, 100.0 * numerator / denominator, fraction=True, wordy=True)
+    if lower in _FRACTION_WORDS and not lower.endswith("s"):
+        return _Mark(i, i + 1, 100.0 / _FRACTION_WORDS[lower], fraction=True, wordy=True)
+    # Number words: "Twenty-one", "forty five", "two hundred and fifty", "six million".
+    if lower in _SMALL or lower in _TENS:
+        words, j, end = [], i, None
+        while j < stop:
+            word = doc[j].lower_
+            if word in _SMALL or word in _TENS or word == "hundred" or word in _SCALES:
+                words.append(word)
+                if parse_number_words(words) is None:
+                    words.pop()
+                    break
+                end = j + 1
+            elif word in _DASHES and words and words[-1] in _TENS and _glued(doc, j - 1) and _glued(doc, j):
+                words.append("-")
+            elif word == "and" and words and words[-1] == "hundred":
+                words.append("and")
+            elif doc[j].is_space:
+                break
+            else:
+                break
+            j += 1
+        if end is not None:
+            value = parse_number_words([doc[k].lower_ for k in range(i, end)])
+            if value is not None:
+                return _Mark(i, end, value, wordy=True, multiplied=any(doc[k].lower_ in _SCALES for k in range(i, end)))
+        return None
+    value = parse_number(token.text)
+    if value is None:
+        return None
+    # "280 million", "1.5 billion"
+    if i + 1 < stop and token.whitespace_ and doc[i + 1].lower_ in _SCALES:
+        scaled = value * _SCALES[doc[i + 1].lower_]
+        if math.isfinite(scaled):
+            return _Mark(i, i + 2, scaled, multiplied=True)
+    return _Mark(i, i + 1, value)
+
+
+def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> None:
+    """Mark number tokens in the token ranges, merging numbers written over several tokens."""
+    marks: list[_Mark] = []
+    for start, stop in ranges:
+        i = start
+        while i < stop:
+            mark = _mark_at(doc, i, stop)
+            if mark is None:
+                i += 1
+                continue
+            if any(doc[k].is_sent_start for k in range(mark.start + 1, mark.end)):
+                mark = _Mark(i, i + 1, mark.value) if mark.end - mark.start == 1 else None
+                if mark is None:
+                    i += 1
+                    continue
+            marks.append(mark)
+            i = mark.end
+    by_char: dict[int, _Mark] = {doc[m.start].idx: m for m in marks}
+    merges = [m for m in marks if m.end - m.start > 1]
+    if merges:
+        with doc.retokenize() as retokenizer:
+            for mark in merges:
+                retokenizer.merge(doc[mark.start:mark.end])
+    for token in doc:
+        mark = by_char.get(token.idx)
+        if mark is None:
+            continue
+        if mark.fraction:
+            token._.set(_IS_FRAC, True)
+            token._.set(_FRAC, mark.value)
+        else:
+            token._.set(_IS_NUM, True)
+            token._.set(_NUM, mark.value)
+        token._.set(_WORDY, mark.wordy)
+        token._.set(_MULTIPLIED, mark.multiplied)
+
+
+# --------------------------------------------------------------------------------------
+# Patterns
+# --------------------------------------------------------------------------------------
+
+_SPACE = {"IS_SPACE": True, "OP": "*"}
+_NUMBER = {"_": {_IS_NUM: True}}
+_FRACTION = {"_": {_IS_FRAC: True}}
+_PERCENT = {"LOWER": {"IN": sorted(_PERCENT_WORDS)}}
+_SIGN = {"ORTH": {"IN": sorted(_SIGNS)}}
+_RANGE = {"LOWER": {"IN": _RANGE_SEPARATORS}}
+_DASH = {"ORTH": {"IN": _DASHES}}
+_OPEN = {"ORTH": {"IN": ["(", "["]}}
+_CLOSE = {"ORTH": {"IN": [")", "]"]}}
+
+
+def _opt(token: dict) -> dict:
+    return {**token, "OP": "?"}
+
+
+def _lower(*words: str) -> dict:
+    return {"LOWER": {"IN": list(words)}} if len(words) > 1 else {"LOWER": words[0]}
+
+
+def _seq(*tokens: dict) -> list[dict]:
+    """A pattern that lets runs of whitespace (blanked markup) sit between its tokens."""
+    pattern: list[dict] = []
+    for token in tokens:
+        if pattern:
+            pattern.append(_SPACE)
+        pattern.append(token)
+    return pattern
+
+
+@dataclass
+class _Draft:
+    kind: str
+    start: int  # tokens
+    end: int
+    value: float | None
+    raw: str
+    low: float | None = None
+    high: float | None = None
+    operator: str = "="
+    unit: str | None = None
+    label: str | None = None
+    hedge: str | None = None
+    # Offsets of the claim's text when they differ from the tokens' (set by _finish).
+    char_start: int | None = None
+    char_end: int | None = None
+    hedged_inside: bool = False
+
+
+@dataclass
+class _Group:
+    """Drafts from one match: accepted or rejected together."""
+
+    priority: int
+    start: int
+    end: int
+    drafts: list[_Draft] = field(default_factory=list)
+
+
+def _words(span: Span) -> list[Token]:
+    return [t for t in span if not t.is_space]
+
+
+def _numbers(span: Span) -> list[Token]:
+    return [t for t in span if t._.get(_IS_NUM)]
+
+
+def _prev(doc: Doc, i: int, floor: int) -> Token | None:
+    """The non-space token before index i, not before floor."""
+    i -= 1
+    while i >= floor and doc[i].is_space:
+        i -= 1
+    return doc[i] if i >= floor else None
+
+
+def _next(doc: Doc, i: int, ceiling: int) -> Token | None:
+    """The non-space token at or after index i, before ceiling."""
+    while i < ceiling and doc[i].is_space:
+        i += 1
+    return doc[i] if i < ceiling else None
+
+
+def _operator(sign: str | None) -> str:
+    return _SIGNS.get(sign or "=", "=")
+
+
+def _is_acronym(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return (
+        len(letters) >= 2 and all(ch.isupper() for ch in letters)
+        and text not in _KNOWN_ACRONYMS and text.rstrip(".") not in _KNOWN_ACRONYMS
+    )
+
+
+class _Context:
+    """What a builder needs to know about the sentence it works in."""
+
+    def __init__(self, doc: Doc, text: str, sent_start: int, sent_end: int):
+        self.doc = doc
+        self.text = text  # doc.text, built once: Doc.text joins every token on each call
+        self.sent_start = sent_start
+        self.sent_end = sent_end
+        self._lower_text: str | None = None
+
+    @property
+    def lower_text(self) -> str:
+        if self._lower_text is None:
+            self._lower_text = self.doc[self.sent_start:self.sent_end].text.lower()
+        return self._lower_text
+
+    def prev(self, i: int) -> Token | None:
+        return _prev(self.doc, i, self.sent_start)
+
+    def next(self, i: int) -> Token | None:
+        return _next(self.doc, i, self.sent_end)
+
+    def number_ok(self, number: Token, span_start: int, kind: str) -> bool:
+        """Reject numbers that name, date or cite rather than measure."""
+        doc = self.doc
+        before = self.prev(span_start)
+        if before is not None and before.text == "." and before.i > self.sent_start and not doc[before.i - 1].whitespace_:
+            before = doc[before.i - 1]  # "No. 5", "Fig. 2"
+        after = self.next(number.i + 1)
+        wordy = number._.get(_WORDY)
+        if _is_year(number) and kind not in ("percent", "sample_size", "count"):
+            return False
+        if _is_year(number) and before is not None and (before.lower_ in _TEMPORAL_PREPOSITIONS - {"of"} or before.text in _MONTHS):
+            return False
+        if before is not None:
+            if before.text.rstrip(".") in _MONTHS or (after is not None and after.text.rstrip(".") in _MONTHS and not _is_year(number)):
+                if kind != "percent":
+                    return False
+            if before.lower_ in _CURRENCY or before.text in _CURRENCY:
+                return False
+            if kind != "percent" and not wordy:
+                if before.lower_.rstrip(".") in _ID_PREFIXES and not before.is_punct:
+                    return False
+                if _is_acronym(before.text):
+                    return False
+        elif not wordy and kind != "percent" and number.i == span_start:
+            # A lone digit starting a sentence and followed by a capitalised word is a
+            # footnote or affiliation marker ("... 24 times. 1 The authors ...").
+            if after is not None and number.text.isdigit() and len(number.text) <= 3 and after.text[:1].isupper() and after.is_alpha:
+                return False
+        if number.text.startswith(("-", "−")) and kind in ("sample_size", "count", "duration"):
+            return False
+        if wordy and kind in ("sample_size", "count", "other"):
+            if number._.get(_NUM) == 1:
+                return False
+            if before is not None and before.lower_ in _DETERMINERS:
+                return False
+        if after is not None and after.lower_ in _TIME_OF_DAY:
+            return False
+        return True
+
+
+# --------------------------------------------------------------------------------------
+# Builders: one per pattern family. Each returns drafts, or [] to reject the match.
+# --------------------------------------------------------------------------------------
+
+def _unit_after(ctx: _Context, i: int) -> str | None:
+    token = ctx.next(i)
+    if token is None:
+        return None
+    lower = token.lower_
+    if lower in _PERCENT_WORDS:
+        return "%"
+    if lower in _TIME_UNITS:
+        return _TIME_UNITS[lower]
+    if lower in _OTHER_UNITS:
+        return _OTHER_UNITS[lower]
+    return None
+
+
+def _build_percent(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[0]
+    words = _words(span)
+    after = ctx.next(span.end)
+    if after is not None and after.lower_ in {"ci", "cis", "cri", "confidence", "credible", "power", "prediction", "pi", "significance", "uncertainty"}:
+        return []
+    if not ctx.number_ok(number, span.start, "percent"):
+        return []
+    unit = "%"
+    if words[-1].lower_ in ("point", "points"):
+        unit = "percentage points"
+    end = span.end
+    if words[-1].lower_ == "per" and after is not None and after.lower_ == "cent":
+        end = after.i + 1
+    return [_Draft("percent", span.start, end, number._.get(_NUM), number.text, unit=unit)]
+
+
+def _build_percent_range(ctx: _Context, span: Span) -> list[_Draft]:
+    numbers = _numbers(span)
+    low, high = numbers[0], numbers[-1]
+    words = _words(span)
+    if any(not ctx.number_ok(n, span.start, "percent") for n in (low, high)):
+        return []
+    after = ctx.next(span.end)
+    if after is not None and after.lower_ in {"ci", "confidence", "credible"}:
+        return []
+    before = ctx.prev(span.start)
+    start = span.start
+    if words[0].lower_ == "between":
+        start = low.i
+    elif before is not None and before.lower_ == "from":
+        # "increased from 20 to 30%": two figures, not a range, unless it "ranged from".
+        further = ctx.prev(before.i)
+        if further is None or further.lower_ not in {"ranged", "ranging", "range", "ranges", "varied", "varying", "vary", "varies"}:
+            low_end = low.i + 1
+            if low_end < span.end and ctx.doc[low_end].lower_ in _PERCENT_WORDS:
+                low_end += 1
+            return [
+                _Draft("percent", low.i, low_end, low._.get(_NUM), low.text, unit="%"),
+                _Draft("percent", high.i, span.end, high._.get(_NUM), high.text, unit="%"),
+            ]
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    return [_Draft("percent", start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit="%")]
+
+
+def _build_one_in(ctx: _Context, span: Span) -> list[_Draft]:
+    first, second = _numbers(span)[:2]
+    a, b = first._.get(_NUM), second._.get(_NUM)
+    if a is None or b is None or a != int(a) or b != int(b) or a <= 0 or b > 1e7 or _is_year(second) or _is_year(first):
+        return []
+    if not ctx.number_ok(first, span.start, "percent"):
+        return []
+    after = ctx.next(span.end)
+    if after is not None and (after.lower_ in _TIME_UNITS or after.lower_ in _PERCENT_WORDS):
+        return []
+    words = [t.lower_ for t in _words(span)]
+    small = b <= 10 or math.log10(b) == int(math.log10(b))
+    if "out" in words and "every" not in words and not first._.get(_WORDY) and a != 1 and not small:
+        # "45 out of 84 patients": a count and its denominator.
+        noun = after.lower_ if after is not None and (after.lower_ in _PARTICIPANT_NOUNS or after.lower_ in _COUNT_NOUNS) else None
+        drafts = [_Draft("count", first.i, first.i + 1, a, first.text, unit=noun)]
+        if noun is not None and a < b:
+            kind = "sample_size" if noun in _PARTICIPANT_NOUNS else "count"
+            drafts.append(_Draft(kind, second.i, after.i + 1, b, second.text, unit=noun))
+        return drafts if a < b else []
+    if a >= b:
+        return []
+    raw = ctx.text[first.idx: second.idx + len(second.text)]
+    return [_Draft("percent", span.start, span.end, 100.0 * a / b, raw, unit="%")]
+
+
+def _build_fraction(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    fraction = next(t for t in words if t._.get(_IS_FRAC))
+    start = fraction.i
+    lower = fraction.lower_
+    has_article = words[0].lower_ in ("a", "one") and words[0] is not fraction
+    if lower in _FRACTION_WORDS and lower != "half" and not has_article:
+        return []  # "third of" needs "a" or "one": "the third of the patients" is an ordinal
+    if has_article:
+        start = words[0].i
+    between = [t.lower_ for t in words[words.index(fraction) + 1:-1]]
+    if "of" not in between and not (between[:1] and between[0] in ("the", "all", "those", "these")):
+        return []
+    before = ctx.prev(start)
+    if before is not None and before.lower_ in {"first", "second", "last", "latter", "former", "other", "the", "this", "that", "each", "every"}:
+        return []
+    raw = ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)]
+    return [_Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), raw, unit="%")]
+
+
+def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[-1]
+    value = number._.get(_NUM)
+    if value is None or not 0 <= value <= 1:
+        return []
+    signs = [t.text for t in span if t.text in _SIGNS]
+    operator = _operator(signs[-1]) if signs else "="
+    return [_Draft("p_value", span.start, span.end, value, number.text, operator=operator, label="p")]
+
+
+def _build_ci(ctx: _Context, span: Span) -> list[_Draft]:
+    doc = ctx.doc
+    words = _words(span)
+    numbers = _numbers(span)
+    level = None
+    # The level is a number directly followed by "%" before the first bound.
+    for k, token in enumerate(words[:-1]):
+        if token._.get(_IS_NUM) and words[k + 1].lower_ in _PERCENT_WORDS:
+            label_seen = any(w.lower_ in ("ci", "cri", "interval", "intervals", "limits") for w in words[:k])
+            if not label_seen or k + 2 < len(words) and words[k + 2].text in (":", ",", "="):
+                level = token
+            elif label_seen and k <= 2:
+                level = token
+            break
+    bounds = [n for n in numbers if n is not level]
+    if len(bounds) < 2:
+        return []
+    low, high = bounds[-2], bounds[-1]
+    if level is not None:
+        level_value = level._.get(_NUM)
+        if level_value is None or not 50 <= level_value < 100:
+            return []
+    unit = "%" if any(doc[n.i + 1].lower_ in _PERCENT_WORDS for n in (low, high) if n.i + 1 < len(doc)) else None
+    if unit is None:
+        unit = _unit_after(ctx, high.i + 1)
+        if unit == "%":
+            unit = None
+    end = span.end
+    opening = [t for t in words if t.text in ("(", "[")]
+    if words[-1].text in (")", "]") and not opening:
+        end = words[-1].i
+    label = f"{level.text}%" if level is not None else "CI"
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    return [_Draft("ci", span.start, end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit, label=label)]
+
+
+def _build_ratio(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    number = _numbers(span)[-1]
+    value = number._.get(_NUM)
+    if value is None or value < 0 or _is_year(number):
+        return []
+    label = None
+    lowers = tuple(w.lower_ for w in words)
+    for phrase, name in sorted(_RATIO_PHRASES.items(), key=lambda item: -len(item[0])):
+        if lowers[: len(phrase)] == phrase:
+            label = name
+            break
+    if label is None:
+        label = _RATIO_ABBREVIATIONS.get(words[0].text, words[0].text)
+    signs = [t.text for t in span if t.text in _SIGNS]
+    if not ctx.number_ok(number, span.start, "ratio"):
+        return []
+    return [_Draft("ratio", span.start, span.end, value, number.text, operator=_operator(signs[-1]) if signs else "=", label=label)]
+
+
+def _build_times(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    first = words[0]
+    lower = first.lower_
+    if lower in _FOLD_WORDS:
+        return [_Draft("ratio", first.i, first.i + 1, float(_FOLD_WORDS[lower]), first.text, label="times")]
+    if lower == "twice":
+        return [_Draft("ratio", first.i, first.i + 1, 2.0, first.text, label="times")]
+    if lower == "half":
+        return [_Draft("ratio", first.i, first.i + 1, 0.5, first.text, label="times")]
+    number = _numbers(span)[0] if _numbers(span) else None
+    if number is None or not ctx.number_ok(number, span.start, "ratio"):
+        return []
+    # The span stops at "times" / "fold", before the comparative.
+    keyword = next(t for t in words if t.lower_ in ("times", "fold"))
+    return [_Draft("ratio", span.start, keyword.i + 1, number._.get(_NUM), number.text, label="times")]
+
+
+def _build_mean_pm(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    numbers = _numbers(span)
+    if len(numbers) < 2:
+        return []
+    mean, spread = numbers[-2], numbers[-1]
+    if not ctx.number_ok(mean, span.start, "mean"):
+        return []
+    sign = next((t for t in words if t.text in _PLUS_MINUS), None)
+    label = "±" + spread.text
+    unit = _unit_after(ctx, spread.i + 1)
+    if sign is not None and sign.text != "±":
+        label = sign.text + spread.text
+    return [_Draft("mean", span.start, span.end, mean._.get(_NUM), mean.text, unit=unit, label=label)]
+
+
+def _build_mean_label(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    numbers = _numbers(span)
+    number = numbers[-1]
+    first = words[0]
+    declared = next((w.text for w in words[1:4] if w.text in ("SD", "SE", "SEM", "s.d.", "IQR")), None)
+    if declared is not None:
+        # "Mean (SD) age was 45.3 (12.1) years": the spread follows in brackets.
+        if len(numbers) == 2:
+            number, spread = numbers
+            if words[-1].text not in (")", "]"):
+                return []
+            label = ("±" if declared != "IQR" else "IQR ") + spread.text
+        elif len(numbers) != 1:
+            return []
+        else:
+            label = _MEAN_WORDS.get(first.lower_, "mean")
+        if not ctx.number_ok(number, number.i, "mean"):
+            return []
+        unit = _unit_after(ctx, span.end)
+        end = span.end if unit is None else ctx.next(span.end).i + 1
+        return [_Draft("mean", span.start, end, number._.get(_NUM), number.text, unit=unit, label=label)]
+    if not ctx.number_ok(number, span.start, "mean"):
+        return []
+    label = _MEAN_WORDS.get(first.lower_) or _MEAN_ABBREVIATIONS.get(first.text) or first.text
+    lowers = [w.lower_ for w in words]
+    if label == "mean" and "difference" in lowers:
+        label = "MD"
+    before = ctx.prev(span.start)
+    if label == "MD" and before is not None and before.lower_ in ("standardized", "standardised"):
+        label = "SMD"
+    if first.text == "M" and not any(w.text in ("=", ":") for w in words):
+        return []
+    signs = [t.text for t in span if t.text in _SIGNS and t.text not in ("~", "≈", "∼")]
+    draft = _Draft("mean", span.start, span.end, number._.get(_NUM), number.text,
+                   operator=_operator(signs[-1]) if signs else "=", unit=_unit_after(ctx, number.i + 1), label=label)
+    inside = [w for w in words if w.lower_.rstrip(".") in _HEDGE_WORDS_INSIDE]
+    if inside:
+        draft.hedge = inside[0].text
+        draft.operator = "~"
+        draft.hedged_inside = True
+    if draft.unit is not None:
+        draft.end = ctx.next(number.i + 1).i + 1
+    return [draft]
+
+
+def _build_iqr(ctx: _Context, span: Span) -> list[_Draft]:
+    numbers = _numbers(span)
+    words = _words(span)
+    end = span.end
+    if words[-1].text in (")", "]") and not any(t.text in ("(", "[") for t in words):
+        end = words[-1].i
+    if len(numbers) >= 2:
+        low, high = numbers[-2], numbers[-1]
+        raw = ctx.text[low.idx: high.idx + len(high.text)]
+        return [_Draft("mean", span.start, end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), label="IQR", unit=_unit_after(ctx, high.i + 1))]
+    number = numbers[0]
+    return [_Draft("mean", span.start, end, number._.get(_NUM), number.text, label="IQR", unit=_unit_after(ctx, number.i + 1))]
+
+
+def _build_change(ctx: _Context, span: Span) -> list[_Draft]:
+    """ "from 3.51 to 4.52": two figures; means when scores or averages are described."""
+    doc = ctx.doc
+    numbers = _numbers(span)
+    first, second = numbers[-2], numbers[-1]
+    after = ctx.next(span.end)
+    unit = None
+    if after is not None:
+        lower = after.lower_
+        if lower in _OTHER_UNITS:
+            unit = _OTHER_UNITS[lower]
+        elif (lower in _PERCENT_WORDS or lower in _TIME_UNITS or lower in _PARTICIPANT_NOUNS
+              or lower in _COUNT_NOUNS or lower in _DOSE_UNITS or lower in ("times", "per", "-", "–")):
+            return []
+    if _is_year(first) or _is_year(second):
+        return []
+    if any(not ctx.number_ok(n, n.i, "other") for n in (first, second)):
+        return []
+    a, b = first._.get(_NUM), second._.get(_NUM)
+    lookback = [t.lower_ for t in doc[max(ctx.sent_start, span.start - 8): span.start]]
+    words = [t.lower_ for t in _words(span)]
+    if "scale" in lookback or (a in (0, 1) and b in (4, 5, 7, 10, 100) and first.text.isdigit() and second.text.isdigit()):
+        return []
+    context = set(lookback) | set(words)
+    kind = "mean" if context & _SCORE_CONTEXT or unit == "points" else "other"
+    label = None
+    average_word = next((t for t in _words(span) if t.lower_ in _MEAN_WORDS), None)
+    if average_word is not None:
+        label = _MEAN_WORDS[average_word.lower_]
+    end_second = after.i + 1 if unit is not None else second.i + 1
+    if any(w in ("ranged", "ranging", "range", "varied", "varying") for w in lookback[-3:]):
+        raw = ctx.text[first.idx: second.idx + len(second.text)]
+        return [_Draft(kind, first.i, end_second, None, raw, low=a, high=b, unit=unit, label=label)]
+    first_start = average_word.i if average_word is not None else first.i
+    first_end = first.i + 1
+    if unit is not None and first.i + 1 < span.end and doc[first.i + 1].lower_ in _OTHER_UNITS:
+        first_end = first.i + 2
+    return [
+        _Draft(kind, first_start, first_end, a, first.text, unit=unit, label=label),
+        _Draft(kind, second.i, end_second, b, second.text, unit=unit, label=label),
+    ]
+
+
+def _build_sample_n(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[-1]
+    value = number._.get(_NUM)
+    if value is None or value < 0 or value != int(value):
+        return []
+    words = _words(span)
+    if words[0].lower_ == "sample" or words[0].lower_ == "samples":
+        label = "sample size"
+    else:
+        label = words[0].text
+    signs = [t.text for t in span if t.text in _SIGNS]
+    return [_Draft("sample_size", span.start, span.end, value, number.text, operator=_operator(signs[-1]) if signs else "=", label=label)]
+
+
+def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[0]
+    noun = _words(span)[-1]
+    value = number._.get(_NUM)
+    if value is None or value != int(value) or value < 0:
+        return []
+    lower = noun.lower_
+    if lower in _PARTICIPANT_NOUNS:
+        population = number._.get(_MULTIPLIED) or bool(_POPULATION_CUES.search(ctx.lower_text))
+        if lower in _STUDY_NOUNS:
+            kind = "sample_size"
+        elif population or value >= 1e5:
+            kind = "count"
+        else:
+            kind = "sample_size"
+    else:
+        kind = "count"
+    if not ctx.number_ok(number, span.start, kind):
+        return []
+    if number._.get(_WORDY) and kind == "count" and lower not in _PARTICIPANT_NOUNS and value < 2:
+        return []
+    # "36 of the participants" never gets here (stop words cannot sit in the gap).
+    gap = [t for t in _words(span)[1:-1]]
+    if any(t.lower_ in _TIME_UNITS or _is_year(t) for t in gap):
+        return []
+    return [_Draft(kind, span.start, span.end, value, number.text, unit=lower)]
+
+
+def _build_times_count(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[0]
+    after = ctx.next(span.end)
+    if after is not None and (after.lower_ in _COMPARATIVES or after.lower_ in ("a", "per", "each", "every") or after.lower_ in _PERIOD_ADVERBS):
+        return []
+    value = number._.get(_NUM)
+    if value is None or not ctx.number_ok(number, span.start, "count"):
+        return []
+    if value != int(value):
+        # "3.57 times white mortality": only a ratio has a fractional number of times.
+        return [_Draft("ratio", span.start, span.end, value, number.text, label="times")]
+    if number._.get(_WORDY) and value < 2:
+        return []
+    return [_Draft("count", span.start, span.end, value, number.text, unit="times")]
+
+
+def _duration_ok(ctx: _Context, span: Span, numbers: list[Token]) -> bool:
+    before = ctx.prev(span.start)
+    before2 = ctx.prev(before.i) if before is not None else None
+    after = ctx.next(span.end)
+    for token in (before, before2):
+        if token is not None and token.lower_ in _AGE_BEFORE:
+            return False
+    if len(numbers) == 1 and before is not None and before.lower_ in _RANGE_SEPARATORS + ["and"] and before2 is not None and before2._.get(_IS_NUM):
+        return False  # the upper end of a range already judged ("aged 5 to 12 years")
+    if after is not None:
+        if after.lower_ in _AGE_AFTER:
+            return False
+        if after.text in _DASHES and ctx.next(after.i + 1) is not None and ctx.next(after.i + 1).lower_ in _AGE_AFTER:
+            return False
+        if after.lower_ == "of" and ctx.next(after.i + 1) is not None and ctx.next(after.i + 1).lower_ == "age":
+            return False
+        if after.lower_ in ("or", "and") and ctx.next(after.i + 1) is not None and ctx.next(after.i + 1).lower_ in ("older", "younger", "over", "above", "up", "under"):
+            return False  # "18 years and older": an age
+    for number in numbers:
+        if _is_year(number) or not ctx.number_ok(number, span.start, "duration"):
+            return False
+    return True
+
+
+def _build_duration(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    numbers = _numbers(span)
+    unit_token = words[-1]
+    unit = _TIME_UNITS.get(unit_token.lower_)
+    if unit is None or not numbers:
+        return []
+    if not _duration_ok(ctx, span, numbers):
+        return []
+    start = span.start
+    if words[0].lower_ == "between":
+        start = numbers[0].i
+    if len(numbers) >= 2:
+        low, high = numbers[0], numbers[-1]
+        if low._.get(_NUM) >= high._.get(_NUM):
+            return []
+        raw = ctx.text[low.idx: high.idx + len(high.text)]
+        return [_Draft("duration", start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit)]
+    number = numbers[0]
+    if unit_token.lower_ == "h" and number._.get(_WORDY):
+        return []
+    return [_Draft("duration", start, span.end, number._.get(_NUM), number.text, unit=unit)]
+
+
+def _build_frequency(ctx: _Context, span: Span) -> list[_Draft]:
+    words = _words(span)
+    first = words[0]
+    lowers = [w.lower_ for w in words]
+    if first.lower_ in _FREQUENCY_WORDS:
+        value, raw = float(_FREQUENCY_WORDS[first.lower_]), first.text
+    else:
+        number = _numbers(span)[0]
+        if not ctx.number_ok(number, span.start, "duration"):
+            return []
+        value, raw = number._.get(_NUM), number.text
+    last = lowers[-1]
+    if last in _PERIOD_ADVERBS:
+        period = _PERIOD_ADVERBS[last]
+    else:
+        period = "per " + ("day" if last == "night" else last)
+    unit = period
+    if len(words) > 1 and words[1].lower_ in _TIME_UNITS and first.lower_ not in _FREQUENCY_WORDS:
+        unit = f"{_TIME_UNITS[words[1].lower_]} {period}"
+        if not _duration_ok(ctx, ctx.doc[span.start: words[1].i + 1], [_numbers(span)[0]]):
+            return []
+    return [_Draft("duration", span.start, span.end, value, raw, unit=unit)]
+
+
+def _build_other_unit(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[0]
+    words = _words(span)
+    unit = _OTHER_UNITS.get(words[-1].lower_)
+    after = ctx.next(span.end)
+    if unit == "points" and after is not None and after.lower_ in {"scale", "likert", "scales", "item", "items", "system", "format", "response", "rating", "of"}:
+        return []  # "a 5-point Likert scale" describes an instrument; "points of interest"
+    if unit == "points" and (number._.get(_NUM) or 0) > 1000:
+        return []
+    if unit is None or not ctx.number_ok(number, span.start, "other"):
+        return []
+    if _is_year(number) or number._.get(_WORDY):
+        return []
+    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text, unit=unit)]
+
+
+def _build_rate(ctx: _Context, span: Span) -> list[_Draft]:
+    number, base = _numbers(span)[:2]
+    b = base._.get(_NUM)
+    if b is None or b < 100 or math.log10(b) != int(math.log10(b)):
+        return []
+    if not ctx.number_ok(number, span.start, "other") or _is_year(number):
+        return []
+    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text, unit=f"per {base.text}")]
+
+
+def _build_labelled_other(ctx: _Context, span: Span) -> list[_Draft]:
+    number = _numbers(span)[-1]
+    words = _words(span)
+    signs = [t.text for t in span if t.text in _SIGNS]
+    label = words[0].text
+    if label.lower() == "number":
+        label = "NNT" if words[3].lower_ == "treat" else "NNH"
+    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text,
+                   operator=_operator(signs[-1]) if signs else "=", label=label)]
+
+
+# --------------------------------------------------------------------------------------
+# Rule table: name -> (priority, builder, patterns). Lower priority numbers win overlaps.
+# --------------------------------------------------------------------------------------
+
+_P = _lower("p", "ps", "p's")
+_CI_LABELS = [
+    [{"ORTH": {"IN": ["CI", "CIs", "CrI", "ci", "C.I."]}}],
+    [_lower("confidence", "credible", "credibility", "uncertainty"), _lower("interval", "intervals", "limits", "limit")],
+    [_lower("confidence", "credible", "credibility", "uncertainty"), _lower("interval", "intervals"), _opt(_OPEN), {"ORTH": {"IN": ["CI", "CrI", "UI"]}}, _opt(_CLOSE)],
+]
+_CI_SEP = _opt({"LOWER": {"IN": [":", ",", "=", "of", "was", "is", "from"]}})
+_CI_BOUND_SEP = {"LOWER": {"IN": _DASHES + ["to", ",", ";", "and"]}}
+_BOUND_UNIT = _opt({"LOWER": {"IN": sorted(_PERCENT_WORDS | set(_TIME_UNITS))}})
+_CI_BOUNDS = [_opt(_OPEN), _opt(_SIGN), _NUMBER, _BOUND_UNIT, _CI_BOUND_SEP, _NUMBER, _BOUND_UNIT, _opt(_CLOSE)]
+
+_RATIO_ABBR = {"ORTH": {"IN": sorted(_RATIO_ABBREVIATIONS)}}
+_RATIO_SEP = _opt({"LOWER": {"IN": [":", "=", ",", "of", "was", "is", "were", "≈"]}})
+_MEAN_SEP = _opt({"LOWER": {"IN": ["of", "was", "were", "is", "=", ":", ",", "being", "approximately", "about", "around", "nearly", "roughly", "approx", "~", "≈"]}})
+_GAP = {"_": {"verifier_gap": True}}
+_MEAN_GAP = {"_": {"verifier_mean_gap": True}}
+_PER = _lower("a", "per", "each", "every", "an", "/")
+
+
+def _rules() -> dict[str, tuple[int, object, list[list[dict]]]]:
+    ci_patterns = []
+    for label in _CI_LABELS:
+        ci_patterns.append(_seq(_NUMBER, _PERCENT, *label, _CI_SEP, *_CI_BOUNDS))
+        ci_patterns.append(_seq(*label, _NUMBER, _PERCENT, _CI_SEP, *_CI_BOUNDS))
+        ci_patterns.append(_seq(*label, _CI_SEP, *_CI_BOUNDS))
+    ratio_patterns = [_seq(_RATIO_ABBR, _RATIO_SEP, _opt(_SIGN), _NUMBER)]
+    for phrase in _RATIO_PHRASES:
+        head = [_lower(word) for word in phrase]
+        ratio_patterns.append(_seq(*head, _opt(_OPEN), _opt(_RATIO_ABBR), _opt(_CLOSE), _RATIO_SEP, _opt(_SIGN), _NUMBER))
+    time_unit = {"LOWER": {"IN": sorted(_TIME_UNITS)}}
+    time_singular = {"LOWER": {"IN": sorted(_TIME_SINGULAR)}}
+    return {
+        "ci": (0, _build_ci, ci_patterns),
+        "p_value": (1, _build_p_value, [
+            _seq(_P, _SIGN, _NUMBER),
+            _seq(_P, _opt(_DASH), _lower("value", "values", "val"), _opt(_lower("of", "was", "is", "were", ":", ",")), _opt(_SIGN), _NUMBER),
+            _seq(_P, _opt(_DASH), _opt(_lower("for")), _lower("trend", "interaction", "heterogeneity", "difference", "diff"), _SIGN, _NUMBER),
+        ]),
+        "ratio": (2, _build_ratio, ratio_patterns),
+        "times": (2, _build_times, [
+            _seq(_NUMBER, _lower("times"), {"LOWER": {"IN": sorted(_COMPARATIVES - {"that", "than"})}}),
+            _seq(_NUMBER, _opt(_DASH), _lower("fold")),
+            [{"LOWER": {"IN": sorted(_FOLD_WORDS)}}],
+            _seq(_lower("twice", "half"), _lower("as", "the")),
+        ]),
+        "mean_pm": (3, _build_mean_pm, [
+            _seq(_NUMBER, {"ORTH": {"IN": _PLUS_MINUS}}, _NUMBER),
+            _seq(_NUMBER, _opt(_PERCENT), {"ORTH": {"IN": _PLUS_MINUS}}, _NUMBER),
+            _seq({"LOWER": {"IN": sorted(_MEAN_WORDS)}}, {**_MEAN_GAP, "OP": "{0,4}"}, _MEAN_SEP, _NUMBER, {"ORTH": {"IN": _PLUS_MINUS}}, _NUMBER),
+        ]),
+        "percent": (4, _build_percent, [
+            _seq(_NUMBER, _PERCENT),
+            _seq(_NUMBER, _lower("per"), _lower("cent")),
+            _seq(_NUMBER, _DASH, _lower("percent")),
+            _seq(_NUMBER, _lower("percentage", "%", "percent"), _lower("point", "points")),
+            _seq(_NUMBER, _DASH, _lower("percentage"), _opt(_DASH), _lower("point")),
+        ]),
+        "percent_range": (4, _build_percent_range, [
+            _seq(_NUMBER, _opt(_PERCENT), _RANGE, _NUMBER, _PERCENT),
+            _seq(_lower("between"), _NUMBER, _opt(_PERCENT), _lower("and"), _NUMBER, _PERCENT),
+        ]),
+        "one_in": (4, _build_one_in, [
+            _seq(_NUMBER, _lower("in"), _opt(_lower("every")), _NUMBER),
+            _seq(_NUMBER, _lower("out"), _lower("of"), _opt(_lower("every")), _NUMBER),
+        ]),
+        "change": (5, _build_change, [
+            _seq(_lower("from"), _opt(_lower("an", "a", "the")), _opt({"LOWER": {"IN": sorted(set(_MEAN_WORDS) | {"baseline"})}}), _opt(_lower("of")), _NUMBER, _lower("to"), _NUMBER),
+            _seq(_lower("from"), _NUMBER, {"LOWER": {"IN": sorted(_OTHER_UNITS)}}, _lower("to"), _NUMBER),
+        ]),
+        "mean_label": (5, _build_mean_label, [
+            _seq({"LOWER": {"IN": sorted(_MEAN_WORDS)}}, {**_MEAN_GAP, "OP": "{0,4}"}, _MEAN_SEP, _opt(_SIGN), _NUMBER),
+            _seq({"LOWER": {"IN": sorted(_MEAN_WORDS)}}, _OPEN, {"ORTH": {"IN": ["SD", "SE", "SEM", "s.d.", "IQR"]}}, _CLOSE, {**_MEAN_GAP, "OP": "{0,4}"}, _MEAN_SEP, _NUMBER),
+            _seq({"LOWER": {"IN": sorted(_MEAN_WORDS)}}, _OPEN, {"ORTH": {"IN": ["SD", "SE", "SEM", "s.d."]}}, _CLOSE, {**_MEAN_GAP, "OP": "{0,4}"}, _MEAN_SEP, _NUMBER, _OPEN, _NUMBER, _CLOSE),
+            _seq({"ORTH": {"IN": sorted(_MEAN_ABBREVIATIONS)}}, _opt({"LOWER": {"IN": ["=", ":", ",", "of", "was"]}}), _NUMBER),
+        ]),
+        "iqr": (5, _build_iqr, [
+            _seq({"ORTH": {"IN": ["IQR", "IQRs"]}}, _opt({"LOWER": {"IN": [":", ",", "=", "of", "was"]}}), _opt(_OPEN), _NUMBER, _opt(_RANGE), _opt(_lower(",", ";")), _opt(_NUMBER), _opt(_CLOSE)),
+            _seq(_lower("interquartile", "inter-quartile"), _lower("range"), _opt(_OPEN), _opt({"ORTH": "IQR"}), _opt(_CLOSE), _opt({"LOWER": {"IN": [":", ",", "=", "of", "was"]}}), _opt(_OPEN), _NUMBER, _opt(_RANGE), _opt(_lower(",", ";")), _opt(_NUMBER), _opt(_CLOSE)),
+        ]),
+        "sample_n": (6, _build_sample_n, [
+            _seq({"ORTH": {"IN": ["n", "N"]}}, {"ORTH": {"IN": ["=", ":"]}}, _NUMBER),
+            _seq(_lower("sample"), _lower("size", "sizes"), _opt(_lower("of", "was", "is", "=", ":")), _opt(_SIGN), _NUMBER),
+        ]),
+        "frequency": (7, _build_frequency, [
+            _seq(_lower(*_FREQUENCY_WORDS), _PER, time_singular),
+            _seq(_lower(*_FREQUENCY_WORDS), _opt(_DASH), {"LOWER": {"IN": sorted(_PERIOD_ADVERBS)}}),
+            _seq(_NUMBER, _lower("times", "x", "×"), _PER, time_singular),
+            _seq(_NUMBER, _lower("times", "x", "×"), {"LOWER": {"IN": sorted(_PERIOD_ADVERBS)}}),
+            _seq(_NUMBER, time_unit, _PER, time_singular),
+            _seq(_NUMBER, time_unit, {"LOWER": {"IN": sorted(_PERIOD_ADVERBS)}}),
+        ]),
+        "duration": (7, _build_duration, [
+            _seq(_NUMBER, time_unit),
+            _seq(_NUMBER, _DASH, time_singular),
+            _seq(_NUMBER, _RANGE, _NUMBER, _opt(_DASH), time_unit),
+            _seq(_lower("between"), _NUMBER, _lower("and"), _NUMBER, time_unit),
+        ]),
+        "noun_count": (8, _build_noun_count, [
+            _seq(_NUMBER, {**_GAP, "OP": "{0,6}"}, {"LOWER": {"IN": sorted(_PARTICIPANT_NOUNS | _COUNT_NOUNS)}}),
+        ]),
+        "times_count": (8, _build_times_count, [_seq(_NUMBER, _lower("times"))]),
+        "fraction": (9, _build_fraction, [
+            _seq(_opt(_lower("a", "one")), _FRACTION, _opt(_lower("of")), _opt(_lower("the", "all", "those", "these", "our", "their", "its")), {**_GAP, "OP": "{0,4}"}, {"LOWER": {"IN": sorted(_POPULATION_NOUNS)}}),
+        ]),
+        "other": (11, _build_other_unit, [
+            _seq(_NUMBER, _opt(_DASH), {"LOWER": {"IN": sorted(_OTHER_UNITS)}}),
+            _seq(_NUMBER, _lower("mm"), _lower("hg")),
+        ]),
+        "rate": (4, _build_rate, [_seq(_NUMBER, _lower("per"), _NUMBER)]),
+        "labelled_other": (11, _build_labelled_other, [
+            _seq({"ORTH": {"IN": ["R0", "R₀", "Rt", "Re", "R(t)", "NNT", "NNH", "NNTB", "NNTH"]}}, _opt(_lower("of", "was", "is", ":", ",")), _opt(_SIGN), _NUMBER),
+            _seq(_lower("number"), _lower("needed"), _lower("to"), _lower("treat", "harm"), _opt(_OPEN), _opt({"ORTH": {"IN": ["NNT", "NNH"]}}), _opt(_CLOSE), _opt(_lower("of", "was", "is", ":", ",")), _opt(_SIGN), _NUMBER),
+        ]),
+    }
+
+
+_RULES = _rules()
+
+
+_PAIRS = {")": "(", "]": "["}
+
+
+def _balance(ctx: _Context, draft: _Draft) -> None:
+    """Drop a bracket at either end of the span that has no partner inside it."""
+    doc = ctx.doc
+    while draft.end - draft.start > 1:
+        last = doc[draft.end - 1]
+        if last.is_space:
+            draft.end -= 1
+            continue
+        if last.text in _PAIRS:
+            texts = [t.text for t in doc[draft.start:draft.end]]
+            if texts.count(_PAIRS[last.text]) < texts.count(last.text):
+                draft.end -= 1
+                continue
+        break
+    while draft.end - draft.start > 1:
+        first = doc[draft.start]
+        if first.is_space:
+            draft.start += 1
+            continue
+        if first.text in ("(", "["):
+            closer = ")" if first.text == "(" else "]"
+            texts = [t.text for t in doc[draft.start:draft.end]]
+            if texts.count(closer) < texts.count(first.text):
+                draft.start += 1
+                continue
+        break
+
+
+def _finish(ctx: _Context, draft: _Draft) -> None:
+    """Hedges and comparison signs around a draft's span."""
+    doc = ctx.doc
+    _balance(ctx, draft)
+    start_char = doc[draft.start].idx
+    last = doc[draft.end - 1]
+    end_char = last.idx + len(last.text)
+    draft.char_start, draft.char_end = start_char, end_char
+    if draft.kind in ("p_value", "ci") or draft.hedged_inside:
+        return
+    sentence_start_char = doc[ctx.sent_start].idx
+    before_text = ctx.text[max(sentence_start_char, start_char - 60): start_char]
+    sign = _SIGN_BEFORE.search(before_text)
+    if sign and draft.operator == "=":
+        draft.operator = _SIGNS[sign.group("sign")]
+        draft.char_start = start_char - (len(before_text) - sign.start("sign"))
+        if draft.operator == "~":
+            draft.hedge = sign.group("sign")
+        return
+    hedge = _HEDGE_BEFORE.search(before_text)
+    if hedge:
+        word = re.sub(r"\s+", " ", hedge.group("hedge").lower())
+        keep = True
+        if draft.kind == "duration" and word in ("over", "under", "some"):
+            # "over 3 months" usually says when, not how much; "for over 3 months" says how long.
+            head = before_text[: hedge.start("hedge")].rstrip().lower()
+            keep = head.endswith(("for", "lasting", "of"))
+        if word == "some" and draft.kind not in ("percent", "count", "sample_size"):
+            keep = False
+        if keep:
+            draft.hedge = hedge.group("hedge")
+            draft.operator = _HEDGES[word]
+            return
+    after_text = ctx.text[end_char: end_char + 30]
+    trailing = _HEDGE_AFTER.match(after_text)
+    if trailing and draft.kind in ("percent", "duration", "sample_size", "count", "other"):
+        word = trailing.group("word").lower()
+        draft.hedge = trailing.group("hedge")
+        draft.operator = ">=" if word in ("more", "longer", "greater", "higher", "above", "over") else "<="
+
+
+class ClaimFinder:
+    """The ``verifier_claims`` component: sets ``doc._.verifier_claims`` (a list of Claim)."""
+
+    def __init__(self, nlp: Language):
+        self.matcher = Matcher(nlp.vocab)
+        self.rules: dict[int, tuple[str, int, object]] = {}
+        for name, (priority, builder, patterns) in _RULES.items():
+            self.matcher.add(name, patterns)
+            self.rules[nlp.vocab.strings[name]] = (name, priority, builder)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.verifier_claims = []
+        text = doc.text
+        if not _NUMBERISH.search(text):
+            return doc
+        ranges = [(s.start, s.end) for s in doc.sents if _NUMBERISH.search(s.text)]
+        if not ranges:
+            return doc
+        mark_numbers(doc, ranges)
+        claims: list[Claim] = []
+        for sent in doc.sents:
+            if not _NUMBERISH.search(sent.text):
+                continue
+            claims.extend(self._sentence_claims(doc, text, sent))
+        claims.sort(key=lambda c: (c.start, c.end))
+        doc._.verifier_claims = claims
+        return doc
+
+    def _sentence_claims(self, doc: Doc, text: str, sent: Span) -> list[Claim]:
+        if not any(t._.get(_IS_NUM) or t._.get(_IS_FRAC) or t.lower_ in _FREQUENCY_WORDS or t.lower_ in _FOLD_WORDS for t in sent):
+            return []
+        ctx = _Context(doc, text, sent.start, sent.end)
+        seen: set[tuple[int, int, int]] = set()
+        groups: list[_Group] = []
+        for match_id, start, end in self.matcher(sent):
+            start += sent.start
+            end += sent.start
+            key = (match_id, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
+            name, priority, builder = self.rules[match_id]
+            drafts = builder(ctx, doc[start:end])
+            if drafts:
+                low = min(start, *(d.start for d in drafts))
+                high = max(end, *(d.end for d in drafts))
+                groups.append(_Group(priority, low, high, drafts))
+        groups.sort(key=lambda g: (g.priority, -(g.end - g.start), g.start))
+        taken = [False] * (sent.end - sent.start)
+        accepted: list[_Group] = []
+        for group in groups:
+            cells = range(group.start - sent.start, group.end - sent.start)
+            if any(taken[c] for c in cells):
+                continue
+            for c in cells:
+                taken[c] = True
+            accepted.append(group)
+        accepted.sort(key=lambda g: g.start)
+        ends = {g.end: g for g in accepted}
+        claims = []
+        for group in accepted:
+            for draft in group.drafts:
+                if draft.kind == "ci" and draft.value is None:
+                    draft.value = self._point_estimate(ctx, group.start, ends)
+                _finish(ctx, draft)
+                text = ctx.text[draft.char_start: draft.char_end]
+                claims.append(Claim(
+                    kind=draft.kind, start=draft.char_start, end=draft.char_end, text=text,
+                    value=draft.value, raw=draft.raw.replace("·", "."), low=draft.low, high=draft.high,
+                    operator=draft.operator, unit=draft.unit, hedge=draft.hedge,
+                    label=draft.label.replace("·", ".") if draft.label else None,
+                ))
+        return claims
+
+    @staticmethod
+    def _point_estimate(ctx: _Context, start: int, ends: dict[int, _Group]) -> float | None:
+        """The estimate a CI belongs to: "OR 2.96, 95% CI ..." or "2.96 (95% CI ...)"."""
+        doc = ctx.doc
+        i = start
+        skipped = 0
+        while i > ctx.sent_start and skipped < 3:
+            token = doc[i - 1]
+            if token.is_space or token.text in (",", "(", "[", ";", ":"):
+                i -= 1
+                skipped += 0 if token.is_space else 1
+                continue
+            break
+        group = ends.get(i)
+        if group is not None and len(group.drafts) == 1 and group.drafts[0].kind != "ci":
+            return group.drafts[0].value
+        if i > ctx.sent_start and doc[i - 1]._.get(_IS_NUM) and i != start:
+            return doc[i - 1]._.get(_NUM)
+        if i > ctx.sent_start + 1 and doc[i - 1].lower_ in _PERCENT_WORDS and doc[i - 2]._.get(_IS_NUM) and i != start:
+            return doc[i - 2]._.get(_NUM)
+        return None
+
+
+@Language.factory("verifier_claims")
+def make_claim_finder(nlp: Language, name: str) -> ClaimFinder:
+    return ClaimFinder(nlp)
+
+
+def has_number(text: str) -> bool:
+    """Whether text has a digit or a number word, i.e. whether it can hold a claim."""
+    return bool(_NUMBERISH.search(text))
