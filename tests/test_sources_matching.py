@@ -48,6 +48,9 @@ def found(claim: str, source: str, operator: str = "=", hedge: str | None = None
     ("95% CI 0.59 to 8.70", "mean difference 4.65 (0.59-8.70)"),
     ("2.49% to 4.16%", "prevalence of 2.49% (95% CI 1.80-3.17%) to 4.16% (2.58-5.70%)"),
     ("36 participants", "Thirty-six participants were randomised"),
+    ("three to five days", "shedding stopped 3-5 days after symptoms"),
+    ("3 months", "assessed at 3 and 6 months"),
+    ("14 days", "by day 14 of illness"),
 ])
 def test_written_forms_match(claim, source):
     assert found(claim, source)
@@ -60,6 +63,11 @@ def test_written_forms_match(claim, source):
     ("60,000", "inherited 50,000 years ago"),
     ("p < 0.001", "p = 0.01"),
     ("p < 0.01", "scores from 0 to 10"),
+    ("two", "SARS-CoV-2 infections"),
+    ("19", "COVID-19 patients"),
+    ("five days", "SOFA score 5.65 (2.61-12.23)"),
+    ("5", "a score of 5.65"),
+    ("one quarter", "the attack rate was 29%"),
     ("1 in 4", "10% of patients"),
     ("3 seconds", "in 30 min"),
     ("45%", "95% CI 1.2 to 3.6"),

@@ -56,6 +56,7 @@ _NUMERAL = re.compile(
     r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s?[x×]\s?10\s?(?:\^|\*\*)?\s?[-−–]?\s?\d+)?"
     r"|(?<![\w.\d])\.\d+"
 )
+_NAME_BEFORE = re.compile(r"[A-Za-z][-‐]?$")
 _PERCENT_AFTER = re.compile(r"\s?(?:%|per\s?cent\b|percent(?:age)?\b|pct\b)", re.I)
 _SCALE_AFTER = re.compile(r"\s?(thousand|million|billion|bn|m)\b", re.I)
 _UNIT_AFTER = re.compile(
@@ -152,6 +153,8 @@ def find_numbers(text: str) -> list[Number]:
     found: list[Number] = []
     taken: list[tuple[int, int]] = []
     for match in _NUMERAL.finditer(text):
+        if _NAME_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+            continue   # part of a name: SARS-CoV-2, COVID-19, IL-6, H1N1
         raw = match.group(0)
         value = _numeral_value(raw)
         if value is None:
@@ -181,6 +184,7 @@ def find_numbers(text: str) -> list[Number]:
             continue
         found.append(_annotate(text, match.start(), match.start() + len(phrase), value, 0, True))
     found = [_with(n, approx=True) if _TIMES_AFTER.match(text, n.end) else n for n in found]
+    found = _spread_units(text, sorted(found, key=lambda n: n.start))
     for match in _OUT_OF.finditer(text):
         a, b = _small_value(match.group("a")), _small_value(match.group("b"))
         if not a or not b or a >= b:
@@ -190,6 +194,27 @@ def find_numbers(text: str) -> list[Number]:
         share = _annotate(text, match.start(), match.end(), 100 * a / b, 0, any(n.words for n in parts))
         found.append(_with(share, percent=True, approx=True, alternatives=(a / b,)))
     return sorted(found, key=lambda n: n.start)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and|or|,)\s*$", re.I)
+_UNIT_BEFORE = re.compile(r"\b(day|week|month|year)s?\s*$", re.I)
+
+
+def _spread_units(text: str, numbers: list[Number]) -> list[Number]:
+    """"three to five days", "at 3 and 6 months": the first number takes the unit of the last;
+    "day 14", "month 6": a unit written before the number."""
+    out = list(numbers)
+    for i in range(len(out) - 2, -1, -1):
+        here, after = out[i], out[i + 1]
+        if here.unit is None and after.unit and not here.percent and _RANGE_JOIN.search(text[here.end:after.start]) \
+                and after.start - here.end <= 6:
+            out[i] = _with(here, unit=after.unit)
+    for i, number in enumerate(out):
+        if number.unit is None and not number.percent:
+            before = _UNIT_BEFORE.search(text, max(0, number.start - 8), number.start)
+            if before:
+                out[i] = _with(number, unit=_UNIT_NAMES[before.group(1).lower()])
+    return out
 
 
 def _small_value(token: str) -> float | None:
@@ -289,9 +314,10 @@ def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
     if _close(v, s):
         return True
     # The claim rounds the source (39.7 written 40, 53.834 written 53.83) or, as news
-    # writing often does, cuts it (40.9% written "40 percent").
-    if have_decimals > want.decimals and (_close(_round_half_up(s, want.decimals), v)
-                                          or _close(math.floor(s * 10 ** want.decimals + 1e-9) / 10 ** want.decimals, v)):
+    # writing often does with percentages, cuts it (40.9% written "40 percent").
+    if have_decimals > want.decimals and (
+            _close(_round_half_up(s, want.decimals), v)
+            or (want.percent and _close(math.floor(s * 10 ** want.decimals + 1e-9) / 10 ** want.decimals, v))):
         return True
     op = want.operator
     step = _step(v, want.decimals)
@@ -324,6 +350,8 @@ def _candidates(want: Wanted, number: Number) -> list[tuple[float, int]]:
         values.append((number.value * 100, max(0, number.decimals - 2)))   # 0.45 → 45%
     if not want.percent and number.percent and want.value <= 1 and want.decimals >= 1:
         values.append((number.value / 100, number.decimals + 2))           # 45% → 0.45
+    if want.unit and number.unit is None:
+        return []   # "three to five days" is not the 5 of "SOFA score 5.65"
     if want.unit and number.unit and want.unit != number.unit:
         factor = _SECONDS[number.unit] / _SECONDS[want.unit]
         values = [(v * factor, 6 if factor != int(factor) else d) for v, d in values]
@@ -350,7 +378,7 @@ def wanted_from_text(text: str, operator: str = "=", hedge: str | None = None) -
         tolerance = None
         if number.approx:
             op = "~" if op == "=" else op
-            tolerance = max(4.0, 0.12 * number.value) if number.percent else max(0.5, 0.2 * number.value)
+            tolerance = max(3.0, 0.1 * number.value) if number.percent else max(0.5, 0.2 * number.value)
         alternatives = []
         if not number.words and not number.percent:
             for alt in number.alternatives:  # a scale word: "1.5 million"
