@@ -66,7 +66,7 @@ def test_a_pyproject_without_a_verifier_table_is_passed_over(project, capsys):
     write(project / "verifier.toml", 'ignore = ["VS101"]\n')
     write(project / "sub" / "pyproject.toml", '[project]\nname = "x"\n')
     write(project / "sub" / "draft.md", UNSOURCED)
-    assert rules_found(capsys, "sub/draft.md") == []
+    assert "unsourced-statistic" not in rules_found(capsys, "sub/draft.md")
 
 
 def test_dot_verifier_toml_comes_first_in_a_directory(project):
@@ -117,7 +117,8 @@ def test_config_option_overrides_discovery_and_single_keys(project, capsys):
     write(project / "strict.toml", 'select = ["ALL"]\n')
     assert "unsourced-statistic" in rules_found(capsys, "--config", "strict.toml", "draft.md")
     assert "unsourced-statistic" in rules_found(capsys, "--config", "ignore = []", "draft.md")
-    assert rules_found(capsys, "--config", "strict.toml", "--config", "ignore = ['VS1']", "draft.md") == []
+    assert "unsourced-statistic" not in rules_found(capsys, "--config", "strict.toml", "--config", "ignore = ['VS1']",
+                                                   "draft.md")
 
 
 def test_command_line_select_replaces_and_ignore_adds(project, capsys):

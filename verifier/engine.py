@@ -130,7 +130,7 @@ def lint(
         names = [r.name for r in all_rules() if any(s.enabled(r) for s in group_settings)]
         if not names:
             continue
-        union = Settings(select=names, options=group_settings[0].options)
+        union = Settings(select=names, options=group_settings[0].rule_options())
         group_context = replace(context, options=union.options) if context else RuleContext(options=union.options)
         diagnostics.extend(run_rules(group, union, group_context))
     diagnostics = _apply_settings(diagnostics, chosen)
@@ -138,11 +138,14 @@ def lint(
     result = LintResult(documents, [], chosen)
     by_path = {doc.path: doc for doc in documents}
     meta = find_rule("unused-suppression")
+    by_file: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_file.setdefault(diagnostic.path, []).append(diagnostic)
     kept: list[Diagnostic] = []
     for doc in documents:
         doc_settings = chosen[doc.path]
         suppressions = Suppressions.parse(doc)
-        own = suppressions.filter(d for d in diagnostics if d.path == doc.path)
+        own = suppressions.filter(by_file.get(doc.path, []))
         result.suppressed += suppressions.suppressed
         if meta is not None and doc_settings.enabled_for(meta, doc.path):
             ran = lambda rule, _s=doc_settings, _p=doc.path: _judged(rule) and _s.enabled_for(rule, _p)  # noqa: E731
@@ -197,7 +200,7 @@ def _groups(documents: list[Document], chosen: dict[str, Settings]) -> list[list
     so corpus rules compare every draft that shares them."""
     groups: dict[str, list[Document]] = {}
     for doc in documents:
-        key = json.dumps(chosen[doc.path].options, sort_keys=True, default=str)
+        key = json.dumps(chosen[doc.path].rule_options(), sort_keys=True, default=str)
         groups.setdefault(key, []).append(doc)
     return list(groups.values())
 

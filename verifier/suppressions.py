@@ -130,6 +130,8 @@ class Suppressions:
 
     def filter(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """The diagnostics no directive silences; records which directives were used."""
+        if not self.directives:
+            return list(diagnostics)
         kept = []
         for diagnostic in diagnostics:
             silencing = self._silencing(diagnostic)
