@@ -213,3 +213,13 @@ def test_settings_from_options_and_environment():
     http = config.http_config()
     assert http.intervals["127.0.0.1"] == pytest.approx(0.1)
     assert SourcesConfig.from_options({}, {}).http_config().intervals["eutils.ncbi.nlm.nih.gov"] == pytest.approx(1 / 3)
+
+
+def test_page_stands_in_when_the_doi_in_a_link_fails(httpserver, resolver):
+    httpserver.expect_request("/crossref/works/10.5555/wrong.guess").respond_with_data("Resource not found.", status=404)
+    httpserver.expect_request("/articles/10.5555/wrong.guess").respond_with_data(
+        fixture("article_page.html").replace("10.5555/music.2023.0042", "10.5555/wrong.guess"), content_type="text/html")
+    url = httpserver.url_for("/articles/10.5555/wrong.guess")
+    record = resolver.resolve(f"url:{url}")
+    assert record.status == "ok" and record.key == "doi:10.5555/wrong.guess"
+    assert record.ids["url"] == url and "61.1%" in record.text

@@ -78,7 +78,7 @@ def pull(
     """Resolve every source the drafts cite and save its text in the source store."""
     from verifier.cli import load_drafts
     from verifier.document import build_documents
-    from verifier.sources.cited import document_sources
+    from verifier.sources.cited import document_sources, source_links
     from verifier.sources.pull import pull as pull_sources
     from verifier.sources.settings import SourcesConfig
     from verifier.sources.store import default_cache_dir
@@ -86,10 +86,13 @@ def pull(
     drafts = load_drafts(paths, None)
     documents = build_documents([(d.path, d.text) for d in drafts])
     targets: list[str] = []
+    links: dict[str, str] = {}
     for doc in documents:
         for target in document_sources(doc):
             if target not in targets:
                 targets.append(target)
+        for target, url in source_links(doc).items():
+            links.setdefault(target, url)
     store = _store(cache_dir)
     store.records()
     _report_problems(store)
@@ -103,7 +106,7 @@ def pull(
         _note("no contact email set (--email or VERIFIER_EMAIL); NCBI and Crossref ask for one")
     with typer.progressbar(length=len(targets), label=f"Resolving {len(targets)} sources", file=sys.stderr) as bar:
         result = pull_sources(targets, store, config, default_cache_dir(cache_dir), refresh=refresh,
-                              advance=lambda _target: bar.update(1))
+                              advance=lambda _target: bar.update(1), links=links)
     typer.echo(pull_summary(result, store))
     if result.offline:
         _note("no source could be reached; is this machine offline? Nothing was recorded as unavailable")
@@ -252,14 +255,16 @@ def rule_context(documents, options: dict, online: bool, cache_dir: Optional[Pat
     store = SourceStore.in_cache(cache_dir)
     store.records()
     if online:
-        from verifier.sources.cited import document_sources
+        from verifier.sources.cited import document_sources, source_links
         from verifier.sources.pull import pull as pull_sources
         from verifier.sources.settings import SourcesConfig
 
         targets = list(dict.fromkeys(t for doc in documents for t in document_sources(doc)))
+        links = {t: url for doc in documents for t, url in source_links(doc).items()}
         missing = [t for t in targets if (store.get(t) is None or store.get(t).status != "ok")]
         if missing:
-            result = pull_sources(missing, store, SourcesConfig.from_options(options), default_cache_dir(cache_dir))
+            result = pull_sources(missing, store, SourcesConfig.from_options(options), default_cache_dir(cache_dir),
+                                  links=links)
             if result.offline:
                 _note(f"--online: none of {len(missing)} missing sources could be reached (offline?)")
             elif result.failed:

@@ -80,3 +80,16 @@ def document_sources(doc: "Document") -> dict[str, "Citation"]:
         for target in targets:
             first.setdefault(target, group[0])
     return first
+
+
+def source_links(doc: "Document") -> dict[str, str]:
+    """For sources cited by a link, the link's ``url:`` target: a fallback when the identifier fails."""
+    links: dict[str, str] = {}
+    for span, group in sorted(_by_span(doc.citations).items()):
+        urls = [c.target for c in group if kind_of(c.target) == "url"]
+        if not urls:
+            continue
+        for target in _pick([c.target for c in group]):
+            if kind_of(target) != "url":
+                links.setdefault(target, urls[0])
+    return links

@@ -38,8 +38,13 @@ class PullResult:
 
 def pull(targets: Iterable[str], store: SourceStore, config: SourcesConfig | None = None,
          cache_dir: str | Path | None = None, refresh: bool = False,
-         advance: Callable[[str], None] | None = None, client=None) -> PullResult:
-    """Resolve every target missing from ``store`` (all of them with ``refresh``) and save the records."""
+         advance: Callable[[str], None] | None = None, client=None,
+         links: dict[str, str] | None = None) -> PullResult:
+    """Resolve every target missing from ``store`` (all of them with ``refresh``) and save the records.
+
+    ``links`` maps an identifier target to the ``url:`` target it was read from, so a page can
+    stand in when the identifier does not resolve.
+    """
     from verifier.sources.http import HttpClient
     from verifier.sources.resolvers import Resolver
 
@@ -62,7 +67,7 @@ def pull(targets: Iterable[str], store: SourceStore, config: SourcesConfig | Non
     outcomes: list[SourceRecord] = []
     try:
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(wanted))) as pool:
-            futures = {pool.submit(resolver.resolve, target): target for target in wanted}
+            futures = {pool.submit(resolver.resolve, (links or {}).get(target, target)): target for target in wanted}
             for future in as_completed(futures):
                 target = futures[future]
                 try:

@@ -50,7 +50,16 @@ class Resolver:
         kind = kind_of(key)
         record = self._resolve(key, kind)
         if kind_of(target) == "url" and kind != "url":
-            record.ids.setdefault("url", target.split(":", 1)[1])   # the link as cited, for `sources show`
+            url = target.split(":", 1)[1]
+            if record.status != "ok":
+                # The identifier read from the link failed (an MDPI DOI guessed wrong, say): the page may still do.
+                try:
+                    page = self._page(url, key)
+                    page.ids.update({k: v for k, v in {kind: key.split(":", 1)[1]}.items() if kind != "url"})
+                    record = page
+                except FetchError:
+                    pass
+            record.ids.setdefault("url", url)   # the link as cited, for `sources show`
         return record
 
     def _resolve(self, key: str, kind: str) -> SourceRecord:
