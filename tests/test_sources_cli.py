@@ -204,3 +204,13 @@ def test_private_addresses_refused_without_the_switch(httpserver, tmp_path, caps
     code = run("sources", "pull", str(draft), "--cache-dir", str(tmp_path / "cache"))
     out = capsys.readouterr().out
     assert code == 1 and "non-public address" in out and len(httpserver.log) == 0
+
+
+def test_unwritable_cache_dir_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    saved = tmp_path / "paper.txt"
+    saved.write_text(PAPER_TEXT, encoding="utf-8")
+    assert run("sources", "add", "PMC9900001", "--file", str(saved), "--cache-dir", str(blocker)) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the source store" in err and len(err.strip().splitlines()) == 1

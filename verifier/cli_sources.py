@@ -46,6 +46,12 @@ def _report_problems(store) -> None:
         _note(note)
 
 
+def _cannot_write(store, error: OSError) -> Exception:
+    from verifier.cli import UsageFailure
+
+    return UsageFailure(f"{store.folder}: cannot write the source store ({error.strerror or error})")
+
+
 def source_target(argument: str) -> str:
     """A target from what a person types: a URL, ``10.x/y``, ``doi:...``, ``PMC123``, ``123456``."""
     from verifier.cli import UsageFailure
@@ -104,9 +110,12 @@ def pull(
         config.email = email
     if not config.email:
         _note("no contact email set (--email or VERIFIER_EMAIL); NCBI and Crossref ask for one")
-    with typer.progressbar(length=len(targets), label=f"Resolving {len(targets)} sources", file=sys.stderr) as bar:
-        result = pull_sources(targets, store, config, default_cache_dir(cache_dir), refresh=refresh,
-                              advance=lambda _target: bar.update(1), links=links)
+    try:
+        with typer.progressbar(length=len(targets), label=f"Resolving {len(targets)} sources", file=sys.stderr) as bar:
+            result = pull_sources(targets, store, config, default_cache_dir(cache_dir), refresh=refresh,
+                                  advance=lambda _target: bar.update(1), links=links)
+    except OSError as error:
+        raise _cannot_write(store, error) from None
     typer.echo(pull_summary(result, store))
     if result.offline:
         _note("no source could be reached; is this machine offline? Nothing was recorded as unavailable")
@@ -183,7 +192,10 @@ def add(
     from datetime import datetime, timezone
 
     record.fetched_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    path = store.put(record)
+    try:
+        path = store.put(record)
+    except OSError as error:
+        raise _cannot_write(store, error) from None
     typer.echo(f"Attached {len(record.text):,} characters of text to {target} ({path})")
 
 
@@ -263,8 +275,11 @@ def rule_context(documents, options: dict, online: bool, cache_dir: Optional[Pat
         links = {t: url for doc in documents for t, url in source_links(doc).items()}
         missing = [t for t in targets if (store.get(t) is None or store.get(t).status != "ok")]
         if missing:
-            result = pull_sources(missing, store, SourcesConfig.from_options(options), default_cache_dir(cache_dir),
-                                  links=links)
+            try:
+                result = pull_sources(missing, store, SourcesConfig.from_options(options), default_cache_dir(cache_dir),
+                                      links=links)
+            except OSError as error:
+                raise _cannot_write(store, error) from None
             if result.offline:
                 _note(f"--online: none of {len(missing)} missing sources could be reached (offline?)")
             elif result.failed:
