@@ -369,6 +369,7 @@ def test_html_marks_claims_by_source_findings():
     assert status_of_rule("source-number-missing") == "not-found"
     assert status_of_rule("source-context-mismatch") == "contradicted"
     assert status_of_rule("unsourced-statistic") == "unsourced"
+    assert status_of_rule("conflicting-statistics") == "contradicted"
     assert status_of_rule("duplicate-passage") is None
 
 

@@ -30,10 +30,11 @@ from verifier.model import Diagnostic, Severity
 from verifier.registry import all_rules
 from verifier.reporters import Report
 
-# Claim statuses, strongest first: a claim shows the strongest that applies.
+# Claim statuses, strongest first: a claim shows the strongest that applies. A claim is
+# contradicted when its source or another part of the draft disagrees with it.
 STATUSES = ("contradicted", "not-found", "unsourced", "sourced")
 STATUS_LABELS = {
-    "contradicted": "Contradicted by source",
+    "contradicted": "Contradicted",
     "not-found": "Not found in source",
     "unsourced": "Unsourced",
     "sourced": "Sourced",
@@ -41,7 +42,8 @@ STATUS_LABELS = {
 # What a finding of a rule says about the claims it covers. Source rules are matched by
 # the words in their names, so a new rule such as ``figure-contradicts-source`` is shown
 # without touching this file.
-_STATUS_WORDS = (("contradict", "contradicted"), ("mismatch", "contradicted"), ("differs", "contradicted"),
+_STATUS_WORDS = (("contradict", "contradicted"), ("mismatch", "contradicted"), ("conflict", "contradicted"),
+                 ("differs", "contradicted"),
                  ("not-found", "not-found"), ("not-in-source", "not-found"), ("unsupported", "not-found"),
                  ("missing-from-source", "not-found"), ("absent", "not-found"),
                  ("unsourced", "unsourced"))
@@ -56,7 +58,9 @@ _COMMENT_ONLY = re.compile(r"\A\s*(?:<!--.*?-->\s*)+\Z", re.S)
 _RULE_STATUS = {
     "unsourced-statistic": "unsourced",
     "source-number-missing": "not-found",
-    "source-context-mismatch": "contradicted",
+    "source-context-mismatch": "contradicted",     # by the source
+    "conflicting-statistics": "contradicted",      # by the draft itself
+    "contradicted-availability": "contradicted",
 }
 
 
@@ -358,7 +362,7 @@ _CSS = """
 --nf:#6b3fa0;--nf-bg:#efe5fb;--ink:#1f2328;--muted:#59636e;--line:#d8dee4;--paper:#fff;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
-header.top{position:sticky;top:0;z-index:5;background:var(--paper);border-bottom:1px solid var(--line);padding:.6rem 1.2rem}
+header.top{background:var(--paper);border-bottom:1px solid var(--line);padding:.6rem 1.2rem}
 header.top h1{font-size:1.15rem;margin:0 0 .3rem}
 .totals{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;font-size:.9rem;color:var(--muted)}
 .totals b{color:var(--ink)}
@@ -408,7 +412,7 @@ span.cite{border-bottom:1px dotted var(--muted)}
 .badge.sev-error{background:var(--err)}.badge.sev-warning{background:var(--warn)}.badge.sev-info{background:var(--info)}
 .badge.off{display:none}
 aside.findings{border-left:1px solid var(--line);background:#fbfcfd;border-radius:0 8px 8px 0}
-aside.findings ol{list-style:none;margin:0;padding:.5rem;position:sticky;top:8.5rem;max-height:calc(100vh - 9.5rem);overflow:auto}
+aside.findings ol{list-style:none;margin:0;padding:.5rem;position:sticky;top:0;max-height:100vh;overflow:auto}
 li.finding{background:var(--paper);border:1px solid var(--line);border-left:4px solid var(--muted);border-radius:6px;padding:.45rem .6rem;margin:0 0 .5rem;font-size:.88rem}
 li.finding.sev-error{border-left-color:var(--err)}li.finding.sev-warning{border-left-color:var(--warn)}li.finding.sev-info{border-left-color:var(--info)}
 li.finding.focus{box-shadow:0 0 0 2px #0969da}
@@ -431,7 +435,7 @@ details.why pre{white-space:pre-wrap;font:12px/1.45 ui-monospace,Menlo,Consolas,
 .legend .claim{font-size:.85rem}
 .empty{color:var(--muted);padding:1rem}
 @media (max-width:900px){.grid{grid-template-columns:1fr}aside.findings{border-left:0;border-top:1px solid var(--line)}aside.findings ol{position:static;max-height:none}}
-@media print{header.top{position:static}aside.findings ol{position:static;max-height:none;overflow:visible}}
+@media print{aside.findings ol{position:static;max-height:none;overflow:visible}}
 """
 
 # Reads filters from the page, applies them, keeps them in location.hash
