@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from verifier.document import Document
-from verifier.model import Citation, Finding, Reference, Related, Severity
+from verifier.model import Citation, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
 from verifier.rules._text import normalise, quote
 
@@ -377,8 +377,7 @@ def _describe_shared(key: str) -> str:
 # ---------------------------------------------------------------------------
 # dangling-citation
 
-def _adjacent_source(doc: Document, citation: Citation, others: list[Citation], starts: list[int],
-                     refs: _References) -> bool:
+def _adjacent_source(doc: Document, citation: Citation, others: list[Citation], starts: list[int]) -> bool:
     """Whether an author-year citation carries its own source: it sits in a link, or a
     link, identifier or working marker follows it with only punctuation between."""
     position = bisect.bisect_left(starts, citation.start - 2000)
@@ -454,11 +453,11 @@ def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
             if kind == "numeric" and not listed and not refs.footnotes:
                 unlisted_markers.append(uses)
                 continue
-            yield _marker_finding(doc, refs, kind, target, uses, heading)
+            yield _marker_finding(refs, kind, target, uses, heading)
             continue
         if not bibliography:
             continue
-        uses = [c for c in uses if not _adjacent_source(doc, c, cited, starts, refs)]
+        uses = [c for c in uses if not _adjacent_source(doc, c, cited, starts)]
         if not uses:
             continue
         matches, near = refs.match_author_year(uses[0])
@@ -482,7 +481,7 @@ def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _marker_finding(doc: Document, refs: _References, kind: str, target: str, uses: list[Citation],
+def _marker_finding(refs: _References, kind: str, target: str, uses: list[Citation],
                     heading: Related | None) -> Finding:
     first = uses[0]
     label = target.split(":", 1)[1]
@@ -859,12 +858,13 @@ def _fragment_problems(text: str, base: int) -> Iterator[_Problem]:
         start = match.start()
         journal = _JOURNAL_BEFORE.search(before) or _VANCOUVER_BEFORE.search(before)
         shown_from = max(0, match.start() - len(before) + journal.start())
-        shown = text[shown_from:match.start("end")].strip()
+        shown = " ".join(text[shown_from:match.start("end")].split())
+        shown = "…" + shown[-50:].lstrip() if len(shown) > 50 else shown
         yield _Problem(base + start, base + match.start("end"),
-                       f'Reference is cut off at "{quote(shown, 60)}": the issue number\'s bracket is never closed')
+                       f'Reference is cut off at "{shown}": the issue number\'s bracket is never closed')
 
 
-def _entry_problems(doc: Document, entry: _Entry, spans: list[tuple[int, int]]) -> Iterator[_Problem]:
+def _entry_problems(entry: _Entry, spans: list[tuple[int, int]]) -> Iterator[_Problem]:
     """Entries that stop mid-way: unclosed brackets, dangling punctuation, no pages."""
     body = entry.body.rstrip()
     if not body.strip() or not entry.is_source:
@@ -939,7 +939,7 @@ def truncated_citation(doc: Document, context: RuleContext) -> Iterator[Finding]
                     break
                 if span[1] > entry.start:
                     inside.append(span)
-            problems.extend(_entry_problems(doc, entry, inside))
+            problems.extend(_entry_problems(entry, inside))
 
     problems.sort(key=lambda p: (p.start, p.end))
     entry_starts = [r.start for r in doc.references]
