@@ -88,6 +88,14 @@ PERCENT = [
     ("Around 45% of individuals with depression report improved outcomes after one year, compared to 22% in those who do not.",
      [C("percent", "45%", 45.0, hedge="Around"), C("duration", "one year", 1.0, unit="years"), C("percent", "22%", 22.0, operator="=", hedge=None)]),
     ("The Lancet reported 1·4% of cases.", [C("percent", "1·4%", 1.4, raw="1.4")]),
+    ("One-in-five adults has tried it.", [C("percent", "One-in-five", 20.0)]),
+    ("In 3 out of 4 cases it resolved.", [C("percent", "3 out of 4", 75.0)]),
+    ("Mortality fell by a third.", [C("percent", "a third", 33.3333)]),
+    ("Risk fell by approximately two-thirds.", [C("percent", "two-thirds", 66.6667, hedge="approximately", operator="~")]),
+    ("Prevalence was 2.6% or more in women.", [C("percent", "2.6%", 2.6, operator=">=", hedge="or more")]),
+    ("Rates were 4.2% where 13% or more were insured and 3.3% for counties with greater than or equal to 13% insured.",
+     [C("percent", "4.2%", 4.2), C("percent", "13%", 13.0, operator=">="), C("percent", "3.3%", 3.3),
+      C("percent", "13%", 13.0, operator=">=", hedge="greater than or equal to")]),
 ]
 
 P_VALUES = [
@@ -102,6 +110,8 @@ P_VALUES = [
     ("The trend was clear (p<0.001).", [C("p_value", "p<0.001", 0.001)]),
     ("Results held (p<=0.05).", [C("p_value", "p<=0.05", 0.05, operator="<=")]),
     ("Mortality was unchanged (P = .94).", [C("p_value", "P = .94", 0.94, raw=".94")]),
+    ("The locus was significant (p < 10^-5).", [C("p_value", "p < 10^-5", 1e-5)]),
+    ("Lancet style (p=0·0035).", [C("p_value", "p=0·0035", 0.0035, raw="0.0035")]),
 ]
 
 CIS = [
@@ -138,6 +148,7 @@ RATIOS = [
     ("Incidence showed a 30-fold increase.", [C("ratio", "30-fold", 30.0, label="times")]),
     ("Black mortality is 3.57 times white mortality.", [C("ratio", "3.57 times", 3.57, label="times")]),
     ("Obese patients were more than twice as likely to be admitted.", [C("ratio", "twice", 2.0, operator=">", hedge="more than")]),
+    ("Smoking increases the risk of lung cancer 15 to 30 times.", [C("ratio", "15 to 30 times", None, low=15.0, high=30.0, label="times")]),
 ]
 
 MEANS = [
@@ -154,6 +165,10 @@ MEANS = [
     ("The mean interval was 3.96 days (95% CI 3.53–4.39 days).",
      [C("mean", "mean interval was 3.96 days", 3.96, unit="days"), C("ci", "95% CI 3.53–4.39 days", 3.96, low=3.53, high=4.39, unit="days")]),
     ("Average length of stay was 7·9 ± 0·6 days.", [C("mean", "Average length of stay was 7·9 ± 0·6", 7.9, raw="7.9", label="±0.6")]),
+    ("Of the 25,482 respondents (mean [SD] age, 48.4 [17.4] years), most worked.",
+     [C("sample_size", "25,482 respondents", 25482.0), C("mean", "mean [SD] age, 48.4 [17.4] years", 48.4, label="±17.4", unit="years")]),
+    ("The median age was 62 years (interquartile range [IQR] 51-72).",
+     [C("mean", "median age was 62 years", 62.0, unit="years"), C("mean", "interquartile range [IQR] 51-72", None, low=51.0, high=72.0, label="IQR")]),
 ]
 
 SAMPLES_AND_COUNTS = [
@@ -177,6 +192,10 @@ SAMPLES_AND_COUNTS = [
     ("Of 84 patients, 45 out of 84 patients improved.",
      [C("sample_size", "84 patients", 84.0), C("count", "45", 45.0), C("sample_size", "84 patients", 84.0)]),
     ("Two patients died during follow-up.", [C("sample_size", "Two patients", 2.0)]),
+    ("A sample of 500 was drawn.", [C("sample_size", "sample of 500", 500.0, label="sample")]),
+    ("If distancing began a week earlier, 36,000 fewer people would have died.", [C("count", "36,000 fewer people", 36000.0)]),
+    ("About 50,000 new cases are diagnosed each year.", [C("count", "50,000 new cases", 50000.0, hedge="About")]),
+    ("They called 3-4 times.", [C("count", "3-4 times", None, low=3.0, high=4.0)]),
 ]
 
 DURATIONS = [
@@ -197,6 +216,10 @@ DURATIONS = [
     ("The gene came from Neanderthals 60,000 years ago.", [C("duration", "60,000 years", 60000.0)]),
     ("Antibodies lasted two to three months.", [C("duration", "two to three months", None, low=2.0, high=3.0)]),
     ("Sleep 7 to 9 hours.", [C("duration", "7 to 9 hours", None, low=7.0, high=9.0, unit="hours")]),
+    ("Adults need at least 7 hours per night.", [C("duration", "7 hours per night", 7.0, unit="hours per night", operator=">=")]),
+    ("Patients met 2 to 3 times a week.", [C("duration", "2 to 3 times a week", None, low=2.0, high=3.0, unit="per week")]),
+    ("Open 24 hours a day, 7 days a week.", [C("duration", "24 hours a day", 24.0), C("duration", "7 days a week", 7.0, unit="days per week")]),
+    ("Immunity lasts approximately fifteen months.", [C("duration", "fifteen months", 15.0, operator="~")]),
 ]
 
 OTHER = [
@@ -206,6 +229,10 @@ OTHER = [
     ("The incidence was 12 per 100,000 people.", [C("other", "12 per 100,000", 12.0, unit="per 100,000")]),
     ("The NNT was 12.", [C("other", "NNT was 12", 12.0, label="NNT")]),
     ("Reaction times fell from 310 to 280 overall.", [C("other", "310", 310.0), C("other", "280", 280.0)]),
+    ("A PHQ-9 score of 10 or higher suggests depression.", [C("other", "score of 10", 10.0, label="score", operator=">=")]),
+    ("A BMI of 30 or more defines obesity.", [C("other", "BMI of 30", 30.0, label="BMI", operator=">=")]),
+    ("Scores dropped by 3 to 5 points.", [C("other", "3 to 5 points", None, low=3.0, high=5.0, unit="points")]),
+    ("Patients lost 5.2 kg on average.", [C("other", "5.2 kg", 5.2, unit="kg")]),
 ]
 
 
@@ -271,6 +298,13 @@ NEGATIVES = [
     "Results were stable on day 28 and at week 12.",
     # Bare numbers with nothing to check
     "Estimates for the R0 hover between 2 and 3.",
+    "Maps link 56,945 census blocks to 552,758 points of interest.",
+    "Children <5 years and patients under 18 years were excluded.",
+    "The 2 main types of diabetes are described.",
+    "Vol. 12, No. 3, pp. 45-67.",
+    "Lancet. 2020 Mar 28;395(10229):1054-1062.",
+    "The 95th percentile and the 3rd most common cause.",
+    "A ratio of 3:1 and a score of 12/20.",
     "The 95% CI overlapped zero.",
     "It contains no numbers at all.",
     "",
@@ -337,6 +371,14 @@ SENTENCES = [
     ("2025 Apr 1:374:1-10. ... the regulation of which is impaired.",
      ["2025 Apr 1:374:1-10.", "... the regulation of which is impaired."]),
     ("   Leading and trailing space.   ", ["Leading and trailing space."]),
+    ("1. Listening to music 2. Songwriting 3. Playing instruments.",
+     ["1. Listening to music", "2. Songwriting", "3. Playing instruments."]),
+    ("Techniques: 1. Listening. 2. Songwriting.", ["Techniques: 1. Listening.", "2. Songwriting."]),
+    ("The rate was 12. Then it fell.", ["The rate was 12.", "Then it fell."]),
+    ("Music helps.1 The authors agree. It works.¹ Next.", ["Music helps.1", "The authors agree.", "It works.¹", "Next."]),
+    ("See Fig.2 and Fig. 3 here.", ["See Fig.2 and Fig. 3 here."]),
+    ("Rates differed (RR = 2.18, 95% CI: 1.31–3.65). (Smith, 2020) Next.",
+     ["Rates differed (RR = 2.18, 95% CI: 1.31–3.65). (Smith, 2020)", "Next."]),
 ]
 
 

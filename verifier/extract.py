@@ -191,6 +191,7 @@ _DETERMINERS = {
 _TEMPORAL_PREPOSITIONS = {"in", "since", "by", "until", "till", "during", "before", "after", "from", "between", "of", "to", "through", "circa"}
 _AGE_BEFORE = {"aged", "age", "ages", "ageing", "aging"}
 _AGE_AFTER = {"old", "older", "younger", "olds"}
+_AGE_QUALIFIERS = {"under", "over", "older", "younger", "than", "aged", "above", "below", "of", "age", "ages"}
 _COMPARATIVES = {
     "more", "less", "higher", "greater", "lower", "as", "the", "likelier", "larger",
     "smaller", "longer", "faster", "slower", "increased", "elevated", "fewer", "bigger",
@@ -261,7 +262,7 @@ _SIGN_BEFORE = re.compile(r"(?P<sign><=|>=|=<|=>|[<>≤≥≦≧⩽⩾~≈∼])\
 
 # "·" is the decimal point of The Lancet ("1·4%").
 _DIGITS = re.compile(r"^[-−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.·]\d+)?|[.·]\d+)$")
-_SCIENTIFIC = re.compile(r"^(?P<m>\d+(?:\.\d+)?)(?:[x×*]10\^?(?P<e>[-−–]?\d+)|[eE](?P<e2>[-−+]?\d+))$")
+_SCIENTIFIC = re.compile(r"^(?:(?P<m>\d+(?:\.\d+)?)(?:[x×*]10\^?(?P<e>[-−–]?\d+)|[eE](?P<e2>[-−+]?\d+))|10\^(?P<e3>[-−–]?\d+))$")
 _DIGIT_FRACTION = re.compile(r"^(?P<n>\d)/(?P<d>\d{1,2})$")
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 
@@ -277,9 +278,9 @@ def parse_number(text: str) -> float | None:
         return value if math.isfinite(value) else None
     match = _SCIENTIFIC.match(text)
     if match:
-        exponent = (match.group("e") or match.group("e2") or "0").replace("−", "-").replace("–", "-")
+        exponent = (match.group("e") or match.group("e2") or match.group("e3") or "0").replace("−", "-").replace("–", "-")
         try:
-            value = float(match.group("m")) * 10.0 ** int(exponent)
+            value = float(match.group("m") or 1) * 10.0 ** int(exponent)
         except (OverflowError, ValueError):
             return None
         return value if math.isfinite(value) else None
@@ -335,6 +336,8 @@ def _gap_ok(token: Token) -> bool:
     if token.is_space:
         return True
     lower = token.lower_
+    if lower in ("more", "fewer", "less"):
+        return True  # "1,000 more patients"
     return not (
         token.is_punct or token.is_stop or token.like_num or token._.get(_IS_NUM)
         or lower in _GAP_BLOCK or not any(ch.isalpha() for ch in lower)
@@ -713,8 +716,10 @@ def _build_one_in(ctx: _Context, span: Span) -> list[_Draft]:
     if "out" in words and "every" not in words and not first._.get(_WORDY) and a != 1 and not small:
         # "45 out of 84 patients": a count and its denominator.
         noun = after.lower_ if after is not None and (after.lower_ in _PARTICIPANT_NOUNS or after.lower_ in _COUNT_NOUNS) else None
+        if noun is None:
+            return []
         drafts = [_Draft("count", first.i, first.i + 1, a, first.text, unit=noun)]
-        if noun is not None and a < b:
+        if a < b:
             kind = "sample_size" if noun in _PARTICIPANT_NOUNS else "count"
             drafts.append(_Draft(kind, second.i, after.i + 1, b, second.text, unit=noun))
         return drafts if a < b else []
@@ -742,6 +747,26 @@ def _build_fraction(ctx: _Context, span: Span) -> list[_Draft]:
         return []
     raw = ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)]
     return [_Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), raw, unit="%")]
+
+
+def _build_fraction_by(ctx: _Context, span: Span) -> list[_Draft]:
+    """ "fell by a third", "cut by half", "reduced by approximately two-thirds" """
+    words = _words(span)
+    fraction = words[-1]
+    after = ctx.next(span.end)
+    if after is not None and after.lower_ in ("of", "an", "a", "the") or fraction.lower_.endswith("s") and fraction.lower_ in _FRACTION_WORDS:
+        return []
+    article = next((w for w in words[1:-1] if w.lower_ in ("a", "one")), None)
+    if fraction.lower_ in _FRACTION_WORDS and fraction.lower_ != "half" and article is None:
+        return []
+    start = article.i if article is not None else fraction.i
+    draft = _Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)], unit="%")
+    inside = next((w for w in words[1:-1] if w.lower_ in _HEDGE_WORDS_INSIDE), None)
+    if inside is not None and inside.i < start:
+        pass  # "by approximately a third": _finish reads the hedge before the span
+    elif inside is not None:
+        draft.hedge, draft.operator, draft.hedged_inside = inside.text, "~", True
+    return [draft]
 
 
 def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
@@ -953,7 +978,13 @@ def _build_sample_n(ctx: _Context, span: Span) -> list[_Draft]:
     if value is None or value < 0 or value != int(value):
         return []
     words = _words(span)
-    if words[0].lower_ == "sample" or words[0].lower_ == "samples":
+    if words[0].lower_ in ("sample", "cohort") and words[1].lower_ == "of":
+        # "a sample of 500", "a cohort of 1,200"; "a sample of 500 adults" is a noun count.
+        after = ctx.next(span.end)
+        if _is_year(number) or (after is not None and (after.lower_ in _GAP_BLOCK or after._.get("verifier_gap") and not after.is_space)):
+            return []
+        label = words[0].lower_
+    elif words[0].lower_ == "sample":
         label = "sample size"
     else:
         label = words[0].text
@@ -968,9 +999,12 @@ def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
     if value is None or value != int(value) or value < 0:
         return []
     lower = noun.lower_
+    gap_words = {t.lower_ for t in _words(span)[1:-1]}
     if lower in _PARTICIPANT_NOUNS:
         population = number._.get(_MULTIPLIED) or bool(_POPULATION_CUES.search(ctx.lower_text))
-        if lower in _STUDY_NOUNS:
+        if gap_words & {"fewer", "more", "additional", "extra", "excess", "new"}:
+            kind = "count"  # "36,000 fewer people would have died": a difference, not a sample
+        elif lower in _STUDY_NOUNS:
             kind = "sample_size"
         elif population or value >= 1e5:
             kind = "count"
@@ -1005,6 +1039,39 @@ def _build_times_count(ctx: _Context, span: Span) -> list[_Draft]:
     return [_Draft("count", span.start, span.end, value, number.text, unit="times")]
 
 
+_RATIO_CONTEXT = {"risk", "risks", "odds", "likely", "likelihood", "increase", "increases", "increased", "higher", "greater", "more", "lower", "less", "rate", "rates", "chance"}
+
+
+def _build_times_range(ctx: _Context, span: Span) -> list[_Draft]:
+    """ "15 to 30 times": a ratio when risk or likelihood is compared, else a count."""
+    numbers = _numbers(span)
+    low, high = numbers[0], numbers[-1]
+    a, b = low._.get(_NUM), high._.get(_NUM)
+    if a is None or b is None or a >= b or not ctx.number_ok(low, span.start, "count"):
+        return []
+    after = ctx.next(span.end)
+    if after is not None and (after.lower_ in ("a", "per", "each", "every") or after.lower_ in _PERIOD_ADVERBS):
+        return []
+    lookback = {t.lower_ for t in ctx.doc[max(ctx.sent_start, span.start - 8): span.start]}
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    if lookback & _RATIO_CONTEXT or (after is not None and after.lower_ in _COMPARATIVES):
+        return [_Draft("ratio", span.start, span.end, None, raw, low=a, high=b, label="times")]
+    return [_Draft("count", span.start, span.end, None, raw, low=a, high=b, unit="times")]
+
+
+def _build_frequency_range(ctx: _Context, span: Span) -> list[_Draft]:
+    """ "2 to 3 times a week" """
+    numbers = _numbers(span)
+    low, high = numbers[0], numbers[1]
+    a, b = low._.get(_NUM), high._.get(_NUM)
+    if a is None or b is None or a >= b or not ctx.number_ok(low, span.start, "duration"):
+        return []
+    last = _words(span)[-1].lower_
+    unit = _PERIOD_ADVERBS.get(last) or f"per {last}"
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    return [_Draft("duration", span.start, span.end, None, raw, low=a, high=b, unit=unit)]
+
+
 def _duration_ok(ctx: _Context, span: Span, numbers: list[Token]) -> bool:
     before = ctx.prev(span.start)
     before2 = ctx.prev(before.i) if before is not None else None
@@ -1012,6 +1079,14 @@ def _duration_ok(ctx: _Context, span: Span, numbers: list[Token]) -> bool:
     for token in (before, before2):
         if token is not None and token.lower_ in _AGE_BEFORE:
             return False
+    # "children under 5 years", "patients aged over 65 years": an age, not a duration.
+    look = ctx.prev(numbers[0].i) if numbers else None
+    steps = 0
+    while look is not None and steps < 3 and (look.lower_ in _AGE_QUALIFIERS or look.text in _SIGNS):
+        look = ctx.prev(look.i)
+        steps += 1
+    if look is not None and look.lower_ in _PARTICIPANT_NOUNS and ctx.doc[span.end - 1].lower_ in ("year", "years", "yr", "yrs", "month", "months"):
+        return False
     if len(numbers) == 1 and before is not None and before.lower_ in _RANGE_SEPARATORS + ["and"] and before2 is not None and before2._.get(_IS_NUM):
         return False  # the upper end of a range already judged ("aged 5 to 12 years")
     if after is not None:
@@ -1068,7 +1143,7 @@ def _build_frequency(ctx: _Context, span: Span) -> list[_Draft]:
     if last in _PERIOD_ADVERBS:
         period = _PERIOD_ADVERBS[last]
     else:
-        period = "per " + ("day" if last == "night" else last)
+        period = "per " + last
     unit = period
     if len(words) > 1 and words[1].lower_ in _TIME_UNITS and first.lower_ not in _FREQUENCY_WORDS:
         unit = f"{_TIME_UNITS[words[1].lower_]} {period}"
@@ -1093,6 +1168,19 @@ def _build_other_unit(ctx: _Context, span: Span) -> list[_Draft]:
     return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text, unit=unit)]
 
 
+def _build_points_range(ctx: _Context, span: Span) -> list[_Draft]:
+    numbers = _numbers(span)
+    low, high = numbers[0], numbers[-1]
+    a, b = low._.get(_NUM), high._.get(_NUM)
+    after = ctx.next(span.end)
+    if a is None or b is None or a >= b or _is_year(low) or not ctx.number_ok(low, span.start, "other"):
+        return []
+    if after is not None and after.lower_ in {"scale", "likert", "scales", "item", "items", "of"}:
+        return []
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    return [_Draft("other", span.start, span.end, None, raw, low=a, high=b, unit="points")]
+
+
 def _build_rate(ctx: _Context, span: Span) -> list[_Draft]:
     number, base = _numbers(span)[:2]
     b = base._.get(_NUM)
@@ -1108,6 +1196,14 @@ def _build_labelled_other(ctx: _Context, span: Span) -> list[_Draft]:
     words = _words(span)
     signs = [t.text for t in span if t.text in _SIGNS]
     label = words[0].text
+    if label.lower() in ("score", "scores"):
+        label = "score"
+        after = ctx.next(span.end)
+        if after is not None and (after.lower_ in _PERCENT_WORDS or after.lower_ in _TIME_UNITS or after.lower_ in _RANGE_SEPARATORS
+                                  or after.lower_ in ("points", "point", "/")):
+            return []
+        if not ctx.number_ok(number, number.i, "other") or _is_year(number):
+            return []
     if label.lower() == "number":
         label = "NNT" if words[3].lower_ == "treat" else "NNH"
     return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text,
@@ -1181,6 +1277,7 @@ def _rules() -> dict[str, tuple[int, object, list[list[dict]]]]:
         ]),
         "one_in": (4, _build_one_in, [
             _seq(_NUMBER, _lower("in"), _opt(_lower("every")), _NUMBER),
+            [_NUMBER, _DASH, _lower("in"), _DASH, _NUMBER],
             _seq(_NUMBER, _lower("out"), _lower("of"), _opt(_lower("every")), _NUMBER),
         ]),
         "change": (5, _build_change, [
@@ -1198,6 +1295,7 @@ def _rules() -> dict[str, tuple[int, object, list[list[dict]]]]:
             _seq(_lower("interquartile", "inter-quartile"), _lower("range"), _opt(_OPEN), _opt({"ORTH": "IQR"}), _opt(_CLOSE), _opt({"LOWER": {"IN": [":", ",", "=", "of", "was"]}}), _opt(_OPEN), _NUMBER, _opt(_RANGE), _opt(_lower(",", ";")), _opt(_NUMBER), _opt(_CLOSE)),
         ]),
         "sample_n": (6, _build_sample_n, [
+            _seq(_lower("sample", "cohort"), _lower("of"), _NUMBER),
             _seq({"ORTH": {"IN": ["n", "N"]}}, {"ORTH": {"IN": ["=", ":"]}}, _NUMBER),
             _seq(_lower("sample"), _lower("size", "sizes"), _opt(_lower("of", "was", "is", "=", ":")), _opt(_SIGN), _NUMBER),
         ]),
@@ -1219,16 +1317,26 @@ def _rules() -> dict[str, tuple[int, object, list[list[dict]]]]:
             _seq(_NUMBER, {**_GAP, "OP": "{0,6}"}, {"LOWER": {"IN": sorted(_PARTICIPANT_NOUNS | _COUNT_NOUNS)}}),
         ]),
         "times_count": (8, _build_times_count, [_seq(_NUMBER, _lower("times"))]),
+        "times_range": (7, _build_times_range, [_seq(_NUMBER, _RANGE, _NUMBER, _lower("times"))]),
+        "frequency_range": (7, _build_frequency_range, [
+            _seq(_NUMBER, _RANGE, _NUMBER, _lower("times", "x", "×"), _PER, time_singular),
+            _seq(_NUMBER, _RANGE, _NUMBER, _lower("times", "x", "×"), {"LOWER": {"IN": sorted(_PERIOD_ADVERBS)}}),
+        ]),
+        "fraction_by": (9, _build_fraction_by, [
+            _seq(_lower("by", "to"), _opt(_lower("a", "one")), _opt({"LOWER": {"IN": sorted(_HEDGE_WORDS_INSIDE)}}), _opt(_lower("a", "one")), _FRACTION),
+        ]),
         "fraction": (9, _build_fraction, [
             _seq(_opt(_lower("a", "one")), _FRACTION, _opt(_lower("of")), _opt(_lower("the", "all", "those", "these", "our", "their", "its")), {**_GAP, "OP": "{0,4}"}, {"LOWER": {"IN": sorted(_POPULATION_NOUNS)}}),
         ]),
+        "points_range": (10, _build_points_range, [_seq(_NUMBER, _RANGE, _NUMBER, _opt(_DASH), _lower("points", "point"))]),
         "other": (11, _build_other_unit, [
             _seq(_NUMBER, _opt(_DASH), {"LOWER": {"IN": sorted(_OTHER_UNITS)}}),
             _seq(_NUMBER, _lower("mm"), _lower("hg")),
         ]),
         "rate": (4, _build_rate, [_seq(_NUMBER, _lower("per"), _NUMBER)]),
         "labelled_other": (11, _build_labelled_other, [
-            _seq({"ORTH": {"IN": ["R0", "R₀", "Rt", "Re", "R(t)", "NNT", "NNH", "NNTB", "NNTH"]}}, _opt(_lower("of", "was", "is", ":", ",")), _opt(_SIGN), _NUMBER),
+            _seq({"ORTH": {"IN": ["R0", "R₀", "Rt", "Re", "R(t)", "NNT", "NNH", "NNTB", "NNTH", "BMI"]}}, _opt(_lower("of", "was", "is", ":", ",")), _opt(_SIGN), _NUMBER),
+            _seq(_lower("score", "scores"), _opt(_lower("of", "was", "were", "is", ":", "=")), _opt(_SIGN), _NUMBER),
             _seq(_lower("number"), _lower("needed"), _lower("to"), _lower("treat", "harm"), _opt(_OPEN), _opt({"ORTH": {"IN": ["NNT", "NNH"]}}), _opt(_CLOSE), _opt(_lower("of", "was", "is", ":", ",")), _opt(_SIGN), _NUMBER),
         ]),
     }

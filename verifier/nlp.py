@@ -52,6 +52,8 @@ _EXTRA_INFIXES = [
     r"(?<=[\w.)%\]])(?:<=|>=|=<|=>|\+/[-−]|[=<>≤≥≦≧⩽⩾±≈∼])(?=[\w.(\[−+-])",
     # A sentence glued to the previous one: "(Silverman, 2022).This methodology"
     r"(?<=[a-z0-9)\]%])\.(?=[A-Z][a-z])",
+    # A footnote marker glued to the period: "helps.1 The authors", "works.¹ Next", "45%.2"
+    r"(?<=[A-Za-z%)\]])\.(?=[0-9¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3}$)",
     # Brackets glued to digits: "2022).", "199(2"
     r"(?<=[0-9])[)\]](?=[.,;:)\]])",
     r"(?<=[0-9])[(\[](?=[0-9])",
@@ -121,6 +123,7 @@ _MARKUP = set("([{\"'“‘«‹*#-–—•>_~") | {"...", "…"}
 _ELLIPSIS = re.compile(r"^(?:\.{2,}|…+)$")
 _STRONG = re.compile(r"^[.!?]*[!?][.!?]*$")
 _HEADING_MARK = re.compile(r"^#{1,6}$")
+_FOOTNOTE = re.compile(r"^(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})$")
 
 
 def _next_nonspace(doc: Doc, k: int) -> int | None:
@@ -171,6 +174,18 @@ def _matching_bracket(doc: Doc, k: int, limit: int = 80) -> int | None:
             if depth == 0:
                 return m
     return None
+
+
+def _list_number(doc: Doc, i: int) -> int | None:
+    """The item number when the period at i is glued to a small integer ("2.")."""
+    if i == 0 or doc[i - 1].whitespace_:
+        return None
+    text = doc[i - 1].text
+    if not (text.isdigit() and len(text) <= 2):
+        return None
+    if i - 1 > 0 and not (doc[i - 2].whitespace_ or doc[i - 2].is_space):
+        return None
+    return int(text)
 
 
 def _is_initial(base: str) -> bool:
@@ -238,6 +253,7 @@ def sentence_starts(doc: Doc) -> list[bool]:
         return starts
     starts[0] = True
     current = 0
+    expected_item = None  # the next number of an inline numbered list
     i = 0
     while i < n:
         token = doc[i]
@@ -266,9 +282,31 @@ def sentence_starts(doc: Doc) -> list[bool]:
         if kind is None:
             i += 1
             continue
+        if kind == "period" and base is None and _list_number(doc, i) is not None:
+            # An inline numbered list, "1. Listening to music 2. Songwriting 3. Playing":
+            # the number starts the item, the period after it ends nothing.
+            number = _list_number(doc, i)
+            before = _prev_nonspace(doc, i - 1)
+            if i - 1 == current or before is None or doc[before].text in (":", ";"):
+                expected_item = number + 1
+                i += 1
+                continue
+            if number == expected_item:
+                k = _next_nonspace(doc, i + 1)
+                if k is not None and doc[k].text[:1].isupper():
+                    starts[i - 1] = True
+                    current = i - 1
+                    expected_item = number + 1
+                    i += 1
+                    continue
         j = i + 1
         while j < n and doc[j].text in _CLOSERS and not doc[j - 1].whitespace_ and not doc[j - 1].is_space:
             j += 1
+        if (
+            kind == "period" and j == i + 1 and j < n and not doc[i].whitespace_ and doc[j].whitespace_
+            and _FOOTNOTE.match(doc[j].text) and (base is None or base.lower() not in _NEVER_FINAL | _BEFORE_DIGIT)
+        ):
+            j += 1  # the footnote marker stays with the sentence it annotates
         k = _next_nonspace(doc, j)
         if k is None:
             break
