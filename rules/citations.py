@@ -17,6 +17,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
 from verifier.document import Document
@@ -50,6 +51,10 @@ _ENTRY_YEAR = re.compile(r"(?<![\w.])(?P<year>(?:1[6-9]|20)\d\d)(?P<suffix>[a-z]
 _NO_DATE = re.compile(r"\bn\.\s?d\b|\bin press\b|\bforthcoming\b", re.I)
 _ACRONYM = re.compile(r"[A-Z]{2,10}")
 _LEADING_NAME = re.compile(r"[^.(,;:]{1,120}")
+_LINE_LABEL = re.compile(
+    r"^[ \t]*(?:\[(?P<bracket>\d{1,3})\]|(?P<number>\d{1,3})[.)])[ \t]+(?P<rest>[^\r\n]*\S)", re.M
+)
+_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _BARE_ADDRESS = re.compile(r"<?(?:https?://|www\.|doi:\s*|10\.\d{4,9}/)\S+>?", re.I)
 
 
@@ -277,7 +282,21 @@ class _References:
             return True, [self.footnotes[label]]
         if label in self.link_labels:  # "[1]" with "[1]: https://..." is a reference-style link
             return True, []
+        if label in self.line_labels:
+            return True, []
         return False, []
+
+    @cached_property
+    def line_labels(self) -> frozenset[str]:
+        """Numbers that open a line as a reference entry would, "[1] https://..." or
+        "1. Smith J... 2020", wherever they sit: a list under a plain "Citations:" line
+        is not a reference section to the parser, but it is one to the reader."""
+        found = set()
+        for match in _LINE_LABEL.finditer(self.doc.visible):
+            rest = match.group("rest")
+            if match.group("bracket") or _ENTRY_YEAR.search(rest) or _BARE_ADDRESS.search(rest):
+                found.add((match.group("bracket") or match.group("number")).lstrip("0"))
+        return frozenset(found)
 
     def resolve_target(self, target: str) -> set[int]:
         key = url_key(target) if target.startswith("url:") else target
@@ -350,6 +369,13 @@ class _References:
             for key in keys:
                 first_of.setdefault(key, root)
         return copies
+
+
+def _plausible_author(citation: Citation) -> bool:
+    """Whether an author-year key names someone: "(Phase III, 2019)" reads as a citation of
+    "III" to the parser, and a lone initial or a Roman numeral is nobody's surname."""
+    names = re.findall(r"[^\W\d_]+", citation.text.replace("et al", ""))
+    return any(len(w) > 1 and not (w.isupper() and _ROMAN.fullmatch(w)) for w in names)
 
 
 def _in_blockquote(doc: Document, offset: int) -> bool:
@@ -439,6 +465,8 @@ def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
         if citation.kind not in {"numeric", "footnote", "author_year"}:
             continue
         if citation.kind != "footnote" and _in_blockquote(doc, citation.start):
+            continue
+        if citation.kind == "author_year" and not _plausible_author(citation):
             continue
         groups.setdefault((citation.kind, citation.target), []).append(citation)
 

@@ -155,6 +155,24 @@ def test_markers_resolved_by_link_definitions_and_footnotes():
     assert found(text, "dangling-citation") == []
 
 
+def test_markers_resolved_by_a_list_under_a_plain_title_line():
+    # "Citations:" on its own line is no heading, so the parser sees no reference section.
+    text = """Music therapy helps[1][2]. Effects are short-term[3].
+
+Citations:
+[1] https://pubmed.ncbi.nlm.nih.gov/21474494/
+[2] https://www.cochranelibrary.com/cdsr/doi/10.1002/14651858.CD004517.pub3/full
+[3] https://www.frontiersin.org/articles/10.3389/fpsyg.2017.01109/full
+"""
+    assert found(text, "dangling-citation") == []
+    assert found(text.replace("[3] https", "[4] https"), "dangling-citation") == [(1, "dangling-citation")]
+
+
+def test_roman_numerals_are_not_authors():
+    text = "Trials began (Phase III, 2019) and continued (Smith and Li, 2020).\n" + VANCOUVER
+    assert [m.split('"')[1] for m in messages(text, "dangling-citation")] == ["Smith and Li, 2020"]
+
+
 def test_footnote_without_definition():
     text = "A claim.[^a] Another.[^b]\n\n[^a]: Smith J. A source. 2020.\n"
     (message,) = messages(text, "dangling-citation")
