@@ -323,8 +323,10 @@ class _References:
         return found
 
     def year_matches(self, entry: _Entry, year: str) -> bool:
+        if not entry.years:
+            return True  # a web page listed without a date cannot contradict the year
         if not year[:1].isdigit():  # n.d., in press, forthcoming
-            return entry.undated or not entry.years
+            return entry.undated
         if year in entry.years:
             return True
         base, suffix = year[:4], year[4:]
@@ -773,7 +775,7 @@ _ENDS_IN_VOLUME = re.compile(
     r"(?<!\d)(?:1[6-9]|20)\d\d[a-z]?(?:[ \t]+[A-Z][a-z]{2,8}(?:[ \t]+\d{1,2})?)?[ \t]*;"
     r"[ \t]*(?:\d{1,5}(?:[ \t]*\([^()]{1,12}\))?[ \t]*:?)?$"
 )
-_APA_ENDS_IN_VOLUME = re.compile(r"[A-Za-z*_],[ \t]*\d{1,4}(?:[ \t]*\(\d{1,4}\))?$")
+_APA_ENDS_IN_VOLUME = re.compile(r"[A-Za-z][*_]{0,2},[ \t]*\d{1,4}(?:[ \t]*\(\d{1,4}\))?$")
 _APA_YEAR = re.compile(r"\((?:1[6-9]|20)\d\d[a-z]?(?:,[^()]{1,20})?\)")
 _COLON_END = re.compile(r"\b(?:from|at|in|doi|url|available|retrieved|accessed|pmid|pmcid)[ \t]*:$", re.I)
 _DANGLING_END = re.compile(r"(?:[,;:(\[&]|\d[-–]|\b(?:and|et|In|pp?\.))$")

@@ -91,6 +91,11 @@ def test_year_suffixes_match_an_entry_without_one():
     assert found(text, "dangling-citation") == []
 
 
+def test_entry_without_a_date_cannot_contradict_the_year():
+    text = "Music therapy is widely offered (Mayo Clinic, 2023).\n\n## Sources\n\n- [Mayo Clinic: Music therapy](https://www.mayoclinic.org/tests-procedures/music-therapy/about/pac-20384647)\n"
+    assert found(text, "dangling-citation") == []
+
+
 def test_wrong_year_names_the_listed_one():
     text = "A review (Aalbers et al., 2015), a trial [1] and a fact sheet [3].\n" + VANCOUVER
     (message,) = messages(text, "dangling-citation")
@@ -351,6 +356,7 @@ def test_cut_entries_and_malformed_ids(entry, reason):
     "Smith J. Chapter. In: Lee K, ed. Music and Health. Oxford University Press; 2020:1-10.",
     "World Health Organization. Depression. Available from: https://www.who.int/news-room/fact-sheets/detail/depression",
     "Cooney GM, et al. Exercise for depression. Cochrane Database Syst Rev. 2013;(9):CD004366.",
+    "Leubner, D., & Hinterberger, T. (2017). Reviewing music interventions. *Frontiers in Psychology, 8*, 1109",
     "Blumenthal JA, et al. Exercise and pharmacotherapy. Psychosom Med. 2007;69(7):587-596. PMID: 17846259; PMCID: PMC2702700.",
 ])
 def test_complete_entries_are_not_truncated(entry):
