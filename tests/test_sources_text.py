@@ -126,3 +126,11 @@ def test_sentences_respect_abbreviations_and_decimals():
     sentences = [text[s:e] for s, e in textlib.split_sentences(text)]
     assert sentences == ["Smith et al. found 45.2% improved.", "In 2020, e.g. Fig. 2 shows it.",
                          "P < .001 was seen.", "Next paragraph."]
+
+
+def test_jats_table_footnotes_are_kept():
+    root = textlib.parse_xml(b"<article><body><sec><title>Results</title><table-wrap><table><tr><td>A</td><td>1.2*</td></tr>"
+                             b"</table><table-wrap-foot><fn><p>*p &lt; 0.05 versus control.</p></fn></table-wrap-foot>"
+                             b"</table-wrap></sec></body></article>")
+    text = textlib.jats_to_text(root).text
+    assert "A | 1.2*" in text and "*p < 0.05 versus control." in text

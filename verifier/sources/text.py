@@ -329,7 +329,7 @@ def _jats_block(element: ElementTree.Element, builder: _Builder) -> None:
             cells = [_all_text(c, _JATS_SKIP) for c in child if _local(c.tag) in {"td", "th"}]
             builder.paragraph(" | ".join(c for c in cells if c))
         elif name in {"sec", "table-wrap", "table", "thead", "tbody", "list", "fig", "boxed-text", "abstract",
-                      "statement", "app", "app-group"}:
+                      "statement", "app", "app-group", "table-wrap-foot", "fn", "trans-abstract"}:
             _jats_block(child, builder)
 
 
