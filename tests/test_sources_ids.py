@@ -33,6 +33,7 @@ from verifier.sources.ids import canonical, elsevier_pii, normalise_url
     ("url:https://www.cambridge.org/core/journals/x/article/y/A1CD7", "url:https://www.cambridge.org/core/journals/x/article/y/A1CD7"),
     ("url:https://WWW.Example.org/page/?utm_source=x#top", "url:https://www.example.org/page"),
     ("ref:3", "ref:3"),
+    ("url:http://[::1", "url:http://[::1"),
 ])
 def test_canonical_targets(target, expected):
     assert canonical(target) == expected

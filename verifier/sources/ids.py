@@ -40,7 +40,10 @@ def normalise_doi(doi: str) -> str:
 
 def normalise_url(url: str) -> str:
     """Scheme and host lower-cased, fragment and tracking parameters dropped, no trailing slash."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:   # "http://[::1": not a URL we can fetch; keep it as written
+        return url.strip()
     query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0]))
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
