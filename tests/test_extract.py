@@ -196,6 +196,9 @@ SAMPLES_AND_COUNTS = [
     ("If distancing began a week earlier, 36,000 fewer people would have died.", [C("count", "36,000 fewer people", 36000.0)]),
     ("About 50,000 new cases are diagnosed each year.", [C("count", "50,000 new cases", 50000.0, hedge="About")]),
     ("They called 3-4 times.", [C("count", "3-4 times", None, low=3.0, high=4.0)]),
+    ("Eat 2-3 servings of fish per week.", [C("count", "2-3 servings", None, low=2.0, high=3.0, unit="servings")]),
+    ("Between 12 and 15 million people were infected.", [C("count", "12 and 15 million people", None, low=12e6, high=15e6)]),
+    ("Only a third of hospitalized patients had a fever.", [C("percent", "a third", 33.3333)]),
 ]
 
 DURATIONS = [
@@ -305,6 +308,7 @@ NEGATIVES = [
     "Lancet. 2020 Mar 28;395(10229):1054-1062.",
     "The 95th percentile and the 3rd most common cause.",
     "A ratio of 3:1 and a score of 12/20.",
+    "The 2019-2021 studies were pooled.",
     "The 95% CI overlapped zero.",
     "It contains no numbers at all.",
     "",

@@ -453,7 +453,7 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> None:
                 i += 1
                 continue
             if any(doc[k].is_sent_start for k in range(mark.start + 1, mark.end)):
-                mark = _Mark(i, i + 1, mark.value) if mark.end - mark.start == 1 else None
+                mark = _mark_at(doc, i, i + 1)  # never merge across a sentence boundary
                 if mark is None:
                     i += 1
                     continue
@@ -610,6 +610,8 @@ class _Context:
             return False
         if _is_year(number) and before is not None and (before.lower_ in _TEMPORAL_PREPOSITIONS - {"of"} or before.text in _MONTHS):
             return False
+        if before is not None and before.text in _DASHES and before.i > self.sent_start and doc[before.i - 1]._.get(_IS_NUM):
+            return False  # the tail of a range ("2019-2021 studies") is judged with its head
         if before is not None:
             if before.text.rstrip(".") in _MONTHS or (after is not None and after.text.rstrip(".") in _MONTHS and not _is_year(number)):
                 if kind != "percent":
@@ -667,10 +669,7 @@ def _build_percent(ctx: _Context, span: Span) -> list[_Draft]:
     unit = "%"
     if words[-1].lower_ in ("point", "points"):
         unit = "percentage points"
-    end = span.end
-    if words[-1].lower_ == "per" and after is not None and after.lower_ == "cent":
-        end = after.i + 1
-    return [_Draft("percent", span.start, end, number._.get(_NUM), number.text, unit=unit)]
+    return [_Draft("percent", span.start, span.end, number._.get(_NUM), number.text, unit=unit)]
 
 
 def _build_percent_range(ctx: _Context, span: Span) -> list[_Draft]:
@@ -1023,6 +1022,26 @@ def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
     return [_Draft(kind, span.start, span.end, value, number.text, unit=lower)]
 
 
+def _build_noun_count_range(ctx: _Context, span: Span) -> list[_Draft]:
+    """ "2-3 servings", "between 12 and 15 million people" """
+    numbers = _numbers(span)
+    low, high = numbers[0], numbers[1]
+    a, b = low._.get(_NUM), high._.get(_NUM)
+    noun = _words(span)[-1].lower_
+    if a is None or b is None or a >= b or a != int(a) or _is_year(low) or _is_year(high):
+        return []
+    if not ctx.number_ok(low, span.start, "count"):
+        return []
+    if high._.get(_MULTIPLIED) and not low._.get(_MULTIPLIED):
+        # "between 12 and 15 million people": the scale word covers both ends.
+        scale = next(_SCALES[w] for w in high.text.lower().split() if w in _SCALES)
+        a *= scale
+    kind = "sample_size" if noun in _STUDY_NOUNS else "count"
+    start = low.i if _words(span)[0].lower_ == "between" else span.start
+    raw = ctx.text[low.idx: high.idx + len(high.text)]
+    return [_Draft(kind, start, span.end, None, raw, low=a, high=b, unit=noun)]
+
+
 def _build_times_count(ctx: _Context, span: Span) -> list[_Draft]:
     number = _numbers(span)[0]
     after = ctx.next(span.end)
@@ -1315,6 +1334,10 @@ def _rules() -> dict[str, tuple[int, object, list[list[dict]]]]:
         ]),
         "noun_count": (8, _build_noun_count, [
             _seq(_NUMBER, {**_GAP, "OP": "{0,6}"}, {"LOWER": {"IN": sorted(_PARTICIPANT_NOUNS | _COUNT_NOUNS)}}),
+        ]),
+        "noun_count_range": (8, _build_noun_count_range, [
+            _seq(_NUMBER, _RANGE, _NUMBER, {**_GAP, "OP": "{0,6}"}, {"LOWER": {"IN": sorted(_PARTICIPANT_NOUNS | _COUNT_NOUNS)}}),
+            _seq(_lower("between"), _NUMBER, _lower("and"), _NUMBER, {**_GAP, "OP": "{0,6}"}, {"LOWER": {"IN": sorted(_PARTICIPANT_NOUNS | _COUNT_NOUNS)}}),
         ]),
         "times_count": (8, _build_times_count, [_seq(_NUMBER, _lower("times"))]),
         "times_range": (7, _build_times_range, [_seq(_NUMBER, _RANGE, _NUMBER, _lower("times"))]),

@@ -42,7 +42,8 @@ class TextAnalysis:
 # Tokenizer
 # --------------------------------------------------------------------------------------
 
-_DEFAULT_DIGIT_INFIX = r"(?<=[0-9])[+\-\*^](?=[0-9-])"
+# spaCy splits "1-2" and "5x10-8" alike at the hyphen; ours keeps exponents whole.
+_DEFAULT_DIGIT_INFIX = re.compile(r"^\(\?<=\[0-9\]\)\[\+")
 _EXTRA_INFIXES = [
     # Ranges and bounds: 1.01-9.02, 30–40 (but not the exponent in 5x10-8).
     r"(?<=[0-9%])(?<![x×]10)[-–—−‐‑](?=[0-9.])",
@@ -66,7 +67,7 @@ _KEEP_WHOLE = re.compile(r"^\d+(?:-\d+){2,}$|^\d{1,4}[/.]\d{1,2}[/.]\d{2,4}$")
 
 def _customise_tokenizer(nlp: Language) -> None:
     tokenizer = nlp.tokenizer
-    infixes = [p for p in nlp.Defaults.infixes if p != _DEFAULT_DIGIT_INFIX] + _EXTRA_INFIXES
+    infixes = [p for p in nlp.Defaults.infixes if not _DEFAULT_DIGIT_INFIX.match(p)] + _EXTRA_INFIXES
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     prefixes = list(nlp.Defaults.prefixes) + _EXTRA_PREFIXES
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
