@@ -54,6 +54,13 @@ _LEADING_NAME = re.compile(r"[^.(,;:]{1,120}")
 _LINE_LABEL = re.compile(
     r"^[ \t]*(?:\[(?P<bracket>\d{1,3})\]|(?P<number>\d{1,3})[.)])[ \t]+(?P<rest>[^\r\n]*\S)", re.M
 )
+_NUMBER_LIST = r"\d{1,3}(?:\s*[,;–—-]\s*\d{1,3})*"
+_UNSEEN_MARKER = re.compile(
+    r"\((" + _NUMBER_LIST + r")\)|<sup>\s*\[?(" + _NUMBER_LIST + r")\]?\s*</sup>|\^(" + _NUMBER_LIST + r")\^"
+    r"|([¹²³⁰⁴⁵⁶⁷⁸⁹]+(?:[,⁻–][¹²³⁰⁴⁵⁶⁷⁸⁹]+)*)",
+    re.I,
+)
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _BARE_ADDRESS = re.compile(r"<?(?:https?://|www\.|doi:\s*|10\.\d{4,9}/)\S+>?", re.I)
 
@@ -434,14 +441,17 @@ def _adjacent_source(doc: Document, citation: Citation, others: list[Citation], 
     what="""
 Finds citations that lead nowhere: a numeric marker `[4]` with no entry 4 in the
 reference list (a numbered list, `[4]` entries, Markdown's renumbered `1.` lists, a
-plain list read in order, or a `[4]: https://...` link definition), a footnote `[^a]`
-with no `[^a]:` definition, and an author-year citation `(Tang et al., 2020)` whose
-surname and year no entry holds (diacritics, "et al.", "and"/"&", corporate authors and
-their acronyms, and "2020a"-style suffixes are tolerated). Author-year citations are
-checked only when the document has a reference list; without one they are not dangling
-but unlisted, which other rules cover. Citations inside block quotes belong to the quoted
-text and are skipped, and so are author-year citations wrapped in or followed by a link
-or identifier. One finding per missing source, with its other uses in `related`.""",
+plain list read in order, a `[4]: https://...` link definition, or a line opening with
+`[4]`), a footnote `[^a]` with no `[^a]:` definition, and an author-year citation
+`(Tang et al., 2020)` whose surname and year no entry holds (diacritics, "et al.",
+"and"/"&", corporate authors and their acronyms, "2020a"-style suffixes and undated web
+entries are tolerated; a wrong year is reported with the year the list gives). Numeric
+markers in a document with no list at all are one finding. Author-year citations are
+checked only when the document has a reference list: without one there is nothing to
+match, and the citation still names its source. Citations inside block quotes belong to
+the quoted text and are skipped, and so are author-year citations wrapped in or followed
+by a link, identifier or marker. One finding per missing source, with its other uses in
+`related`.""",
     why="""
 A citation that matches nothing in the reference list cannot be followed: the reader
 cannot find the source, and an editor cannot check the claim. In drafts assembled from
@@ -583,6 +593,29 @@ def _used_entries(doc: Document, refs: _References) -> set[int]:
     return used
 
 
+def _unseen_numbers(doc: Document) -> set[str]:
+    """Numbers the text may cite by in ways the parser does not read as markers:
+    "(1)", "(2, 3)", "<sup>4</sup>", "^5^", "⁶". Counting them as uses can only hide an
+    unused entry, never invent one."""
+    found: set[str] = set()
+    for index, block in enumerate(doc.blocks):
+        if not block.is_prose or index in doc.reference_blocks:
+            continue
+        text = doc.visible[block.start:block.end]
+        for match in _UNSEEN_MARKER.finditer(text):
+            body = next(g for g in match.groups() if g is not None)
+            body = body.translate(_SUPERSCRIPTS)
+            for part in re.split(r"\s*[,;]\s*", body):
+                bounds = re.split(r"\s*[–—-]\s*", part)
+                if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+                    low, high = int(bounds[0]), int(bounds[1])
+                    if 0 < low < high <= low + 100:
+                        found.update(str(n) for n in range(low, high + 1))
+                elif len(bounds) == 1 and bounds[0].isdigit():
+                    found.add(str(int(bounds[0])))
+    return found
+
+
 class _Mentions:
     """Where the running text names an author near a year, however it is phrased.
 
@@ -661,6 +694,10 @@ def unused_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
         if any(i in used for i in later):
             used.add(first)
 
+    unseen = _unseen_numbers(doc) if refs.numbered else set()
+    for label, entries in refs.numbered.items():
+        if label in unseen:
+            used.update(entries)
     cited_sections = {refs.entries[i].section for i in used if not refs.entries[i].footnote}
     footnote_markers = any(c.kind == "footnote" for c in doc.text_citations)
     mentions: _Mentions | None = None

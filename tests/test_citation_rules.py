@@ -199,6 +199,12 @@ def test_unused_numbered_entry():
     assert found(text, "unused-reference") == [(7, "unused-reference")]
 
 
+@pytest.mark.parametrize("cite", ["(2)", "(1, 2)", "(1-2)", "<sup>2</sup>", "^2^", "²"])
+def test_numbers_cited_in_forms_the_parser_does_not_read_are_not_unused(cite):
+    text = f"A trial [1] and a review{cite}.\n" + VANCOUVER.replace("3. World Health", "Unnumbered: World Health")
+    assert found(text, "unused-reference") == []
+
+
 def test_further_reading_is_never_unused():
     text = ("A trial [1].\n\n## References\n\n1. Erkkilä J. Trial. 2011.\n\n## Further reading\n\n"
             "- Bradt J, Dileo C. Music for stress. Cochrane Database Syst Rev. 2013;(12):CD006577.\n")
