@@ -137,7 +137,7 @@ def test_private_addresses_are_refused_by_default(httpserver, tmp_path):
     assert len(httpserver.log) == 0
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "gopher://x/", "javascript:alert(1)", "http:///nohost"])
+@pytest.mark.parametrize("url", ["http://[::1", "http://example.org:99999/", "ftp://example.org/x", "file:///etc/passwd", "gopher://x/", "javascript:alert(1)", "http:///nohost"])
 def test_only_http_and_https(client, url):
     with pytest.raises(FetchError) as failure:
         client.get(url)

@@ -99,7 +99,11 @@ class HttpConfig:
 
 def check_url(url: str) -> None:
     """Only http and https, with a host."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        raise FetchError("blocked", f"{url}: not a valid URL", url) from None
     if parts.scheme.lower() not in {"http", "https"}:
         raise FetchError("blocked", f"{url}: only http and https URLs are fetched", url)
     if not parts.hostname:
