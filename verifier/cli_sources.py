@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 CacheDir = Annotated[Optional[Path], typer.Option(
-    "--cache-dir", help="Cache directory holding the source store [default: $VERIFIER_CACHE_DIR or ./cache].")]
+    "--cache-dir", help="Cache directory holding the source store (default: $VERIFIER_CACHE_DIR, else ./cache).")]
 EXIT_OFFLINE = 3
 
 
@@ -79,7 +79,7 @@ def pull(
     paths: Annotated[list[str], typer.Argument(help="Drafts or directories whose cited sources to fetch.", show_default=False)],
     cache_dir: CacheDir = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again sources already in the store.")] = False,
-    email: Annotated[Optional[str], typer.Option(help="Contact sent to NCBI and Crossref [default: $VERIFIER_EMAIL].")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Contact email sent to NCBI and Crossref (default: $VERIFIER_EMAIL).")] = None,
 ) -> None:
     """Resolve every source the drafts cite and save its text in the source store."""
     from verifier.cli import load_drafts
