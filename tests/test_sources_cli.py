@@ -214,3 +214,12 @@ def test_unwritable_cache_dir_is_one_line(tmp_path, capsys):
     assert run("sources", "add", "PMC9900001", "--file", str(saved), "--cache-dir", str(blocker)) == 2
     err = capsys.readouterr().err
     assert "cannot write the source store" in err and len(err.strip().splitlines()) == 1
+
+
+def test_pull_reads_the_contact_email_from_the_configuration_file(apis, tmp_path, capsys):
+    (tmp_path / "verifier.toml").write_text('contact-email = "desk@example.org"\n', encoding="utf-8")
+    draft = tmp_path / "cited.md"
+    draft.write_text(f"In 36 participants serotonin rose (doi:{DOI}).\n", encoding="utf-8")
+    run("sources", "pull", str(draft), "--cache-dir", str(tmp_path / "cache"))
+    crossref = [request for request, _ in apis.log if request.path.startswith("/crossref/works/")]
+    assert crossref and crossref[0].args["mailto"] == "desk@example.org"

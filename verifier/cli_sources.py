@@ -89,7 +89,13 @@ def pull(
     from verifier.sources.settings import SourcesConfig
     from verifier.sources.store import default_cache_dir
 
-    drafts = load_drafts(paths, None)
+    from verifier.config import Configuration
+
+    configuration = Configuration()   # the drafts' configuration file: contact-email, cache-dir, exclude
+    drafts = load_drafts(paths, None, skip=configuration.excluded)
+    run = configuration.settings_for(drafts[0].path if drafts else "-")
+    if cache_dir is None and run.cache_dir:
+        cache_dir = Path(run.cache_dir)
     documents = build_documents([(d.path, d.text) for d in drafts])
     targets: list[str] = []
     links: dict[str, str] = {}
@@ -105,7 +111,7 @@ def pull(
     if not targets:
         typer.echo("No citable sources (DOI, PubMed, PMC or web links) in the drafts.")
         return
-    config = SourcesConfig.from_options()
+    config = SourcesConfig.from_options(run.options)
     if email:
         config.email = email
     if not config.email:
