@@ -1,0 +1,1246 @@
+"""Consistency: figures that disagree with each other, are reused, or are said not to exist.
+
+All three rules compare passages of one draft with each other, so they share one analysis
+of the document (:class:`_Analysis`): sentences without their citations, the sources each
+sentence cites, word stems and their rarity, the *statements* that carry figures (the
+clause around one or more figures of one kind) and the sentences that say a figure or an
+effect is not available. Comparisons are bucketed (by stem, by value) so a long draft is
+not compared pair by pair.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
+
+from verifier.rules._text import quote
+from verifier.document import Document
+from verifier.model import Claim, Finding, Related, Severity
+from verifier.registry import RuleContext, rule
+from verifier.sources.cited import citation_group_targets
+
+# --------------------------------------------------------------------------------------
+# Words
+# --------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_'’-]*[^\W\d_])?")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+_STOP = frozenset("""
+a an the of in on at to for with by from and or as that this these those who whom whose which
+what when where while than then there their theirs they them it its is are was were be been being
+has have had having do does did doing can could may might will would should shall must also both
+either each such very more most less least much many some any all other others into onto upon
+via per among amongst between about around approximately nearly almost roughly approx up down
+out off so such just also s he she his her him we our us you your i me my one's although though
+whereas however over under due because since
+""".split())
+
+# Words that say how a figure was found or hedged, not what it measures.
+_FILLER = frozenset(_s for _s in """
+study studies trial trials research researchers researcher evidence data analysis analyses result
+results finding findings show shows showed shown found find report reports reported reporting
+indicate indicates indicated indicating suggest suggests suggested demonstrate demonstrates
+demonstrated reveal revealed note noted observe observed according estimated estimate overall recent
+recently notably notable significant significantly statistically average mean median percent
+percentage percentages proportion individuals individual people persons person participants
+participant patients patient subjects subject respondents respondent saw see seen experienced
+receive received receiving participating participate participated undergoing underwent those
+approximately about around nearly almost roughly likely typically generally often usually
+live lives living affect affects affected suffer suffers suffering occur occurs occurred achieve
+achieved reach reached highly markedly substantially considerably greatly
+""".split())
+
+# Population and subgroup qualifiers: two figures for different groups are different measures.
+_POPULATION = frozenset("""
+child children kid kids adolescent adolescents teen teens teenager teenagers youth youths young
+younger adult adults older old elderly senior seniors aged woman women man men girl girls boy boys
+mother mothers father fathers pregnant postpartum infant infants baby babies newborn newborns
+student students veteran veterans worker workers nurse nurses caregiver caregivers male female
+males females mild moderate severe major chronic acute resistant recurrent inpatient
+inpatients outpatient outpatients community hospitalised hospitalized
+""".split())
+_GENERIC_PEOPLE = frozenset("individual individuals people persons person participants participant "
+                            "patients patient subjects respondents adults adult".split())
+
+# Comparison arms and negation: "45% with music therapy" is not "45% without it".
+_ARM = frozenset("""
+not no without never nor control controls placebo usual standard waitlist wait-list alone only
+sham untreated
+""".split())
+
+# Words of health outcomes: what a figure measures, used to tell two measures apart.
+_OUTCOME_WORDS = """
+mood depression depressive anxiety anxious stress sleep insomnia pain fatigue social emotional emotion
+emotions regulation resilience wellbeing well-being quality self-esteem esteem cognition cognitive
+memory attention craving cravings relapse mortality death deaths survival remission response recovery
+adherence weight bmi pressure heart cortisol serotonin dopamine symptoms symptom functioning function
+behaviour behavior behavioural behavioral agitation loneliness isolation suicide suicidal
+hospitalisation hospitalization readmission employment employability coping engagement satisfaction
+connectivity connection connections communication confidence motivation relaxation apathy
+psychological physical mental glucose cholesterol hba1c blood expression
+withdrawal abstinence dependence smoking drinking alcohol exercise activity speech language
+""".split()
+
+_TIME_WORDS = re.compile(
+    r"\b(?:(?P<long>long|longer)[- ]term|(?P<short>short)[- ]term|(?P<medium>medium|mid)[- ]term|"
+    r"(?P<sustained>sustained|lasting|long-lasting|durable|maintained)|(?P<baseline>baseline)|"
+    r"(?P<follow>follow[- ]?up)|(?P<post>post[- ]?(?:therapy|treatment|intervention|test))|"
+    r"(?P<immediate>immediately|immediate))\b",
+    re.I,
+)
+_TIME_CLASS = {"long": "long", "sustained": "long", "short": "short", "immediate": "short",
+               "medium": "medium", "baseline": "baseline", "follow": "follow-up", "post": "post"}
+_TIME_STEMS = frozenset({"long", "longer", "term", "short", "medium", "mid", "sustai", "lastin",
+                         "durabl", "mainta", "follow", "immedi"})
+
+_IRREGULAR = {"children": "child", "women": "woman", "men": "man", "people": "person", "analyses": "analysis",
+              "data": "data", "feet": "foot", "mice": "mouse", "teeth": "tooth", "better": "good", "best": "good",
+              "fell": "fall", "rose": "rise", "risen": "rise", "lower": "low", "lowest": "low",
+              "higher": "high", "highest": "high", "greater": "great"}
+_SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ities", "ity", "ness", "ings", "ing",
+             "ically", "ies", "ied", "ed", "es", "ly", "s")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A crude stem: the first six letters once a common suffix is gone (improved ~ improvement)."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.strip("'-")
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.startswith("well-be") or word.startswith("wellbe"):
+        return "wellbe"
+    for suffix in _SUFFIXES:
+        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
+            if suffix in {"ies", "ied"}:
+                word = word[: -len(suffix)] + "y"
+            elif suffix == "s" and word.endswith("ss"):
+                continue
+            else:
+                word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+_FILLER_STEMS = frozenset(_stem(w) for w in _FILLER)
+_STOP_STEMS = frozenset(_stem(w) for w in _STOP)
+_POPULATION_STEMS = frozenset(_stem(w) for w in _POPULATION) - frozenset(_stem(w) for w in _GENERIC_PEOPLE)
+_ARM_STEMS = frozenset(_stem(w) for w in _ARM)
+_OUTCOME_STEMS = frozenset(_stem(w) for w in _OUTCOME_WORDS)
+
+
+_WELLBEING = re.compile(r"\bwell[- ]being\b", re.I)
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
+    text = _WELLBEING.sub("wellbeing", text)
+    return [part for w in _WORD.findall(text) for part in w.lower().split("-") if part]
+
+
+def _stems(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """Stems of the words that carry meaning, in order (stop words and ``drop`` left out)."""
+    found = []
+    for word in _words(text):
+        if word in _STOP:
+            continue
+        stem = _stem(word)
+        if stem and stem not in _STOP_STEMS and stem not in drop:
+            found.append(stem)
+    return found
+
+
+def _time_spec(text: str, durations: Iterable[Claim]) -> frozenset[str]:
+    """The time points a passage names: classes of words and the durations, in weeks."""
+    spec = set()
+    for match in _TIME_WORDS.finditer(text):
+        group = next(name for name, value in match.groupdict().items() if value)
+        spec.add(_TIME_CLASS[group])
+    for claim in durations:
+        weeks = _weeks(claim)
+        if weeks is not None:
+            spec.add(f"{claim.operator}{weeks:g}w")
+    return frozenset(spec)
+
+
+_WEEKS = {"day": 1 / 7, "days": 1 / 7, "week": 1, "weeks": 1, "month": 4.345, "months": 4.345,
+          "year": 52.18, "years": 52.18}
+
+
+def _weeks(claim: Claim) -> float | None:
+    unit = (claim.unit or "").lower()
+    if unit not in _WEEKS:
+        return None   # "per week", "minutes": a frequency or a session length, not a time point
+    value = claim.value if claim.value is not None else claim.high
+    return None if value is None else round(value * _WEEKS[unit], 1)
+
+
+def _time_class(spec: frozenset[str]) -> set[str]:
+    """Coarse time classes, so "long-term" and "after one year" can be compared."""
+    classes = set()
+    for item in spec:
+        if item in {"long", "short", "medium"}:
+            classes.add(item)
+        elif item.endswith("w") and item[0] in "=~<>":
+            weeks = float(item.lstrip("=~<>").rstrip("w"))
+            classes.add("long" if weeks >= 26 or item.startswith(">") and weeks >= 12
+                        else "short" if weeks <= 12 else "medium")
+    return classes
+
+
+# --------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------
+
+def _interval(claim: Claim) -> tuple[float, float] | None:
+    """The values a claim allows, widened by its rounding and hedge."""
+    if claim.low is not None and claim.high is not None and claim.kind != "ci":
+        low, high = claim.low, claim.high
+    elif claim.value is not None:
+        low = high = claim.value
+    else:
+        return None
+    slack = 0.5 * 10 ** -claim.decimals
+    if claim.operator == "~":
+        slack = max(slack, 0.1 * abs(high))
+    low, high = low - slack, high + slack
+    if claim.operator in {"<", "<="}:
+        low = -math.inf
+    elif claim.operator in {">", ">="}:
+        high = math.inf
+    return low, high
+
+
+def _agree(a: Claim, b: Claim) -> bool:
+    first, second = _interval(a), _interval(b)
+    if first is None or second is None:
+        return True
+    return first[0] <= second[1] and second[0] <= first[1]
+
+
+def _unusual(claim: Claim) -> bool:
+    """A value unlikely to recur by chance: 53.83 or 36.4, not 50, 10 or 12.5."""
+    if claim.value is None or claim.low is not None:
+        return False
+    if claim.decimals >= 2:
+        return True
+    return claim.decimals == 1 and not claim.raw.rstrip().endswith(("0", "5"))
+
+
+def _figure(claim: Claim) -> str:
+    return " ".join(claim.text.split())
+
+
+# --------------------------------------------------------------------------------------
+# Document analysis shared by the three rules
+# --------------------------------------------------------------------------------------
+
+_PROSE_BLOCKS = {"paragraph", "list_item", "blockquote", "table"}
+# Where a sentence splits into clauses that each make their own statement.
+_CLAUSE_BREAK = re.compile(
+    r";|:\s|\s[–—]\s|,\s+(?=(?:but|while|whereas|although|though|however|which|whereby|yet|so)\b)|"
+    r"\)\s*,?\s+(?=(?:and|while|but|whereas)\s)|,\s+(?=(?:the|this|these|it|they|its|their)\s)",
+    re.I,
+)
+_AND_BREAK = re.compile(r",\s+and\s+", re.I)
+_COMPARED_KINDS = {"percent", "p_value", "sample_size", "mean", "ratio", "ci", "count"}
+_DERIVED = {"duration", "p_value", "ci"}
+
+
+@dataclass
+class _Statement:
+    """One or more figures of one kind in one clause: "45% ... compared to 22% ..."."""
+
+    index: int
+    sentence: int
+    start: int
+    end: int
+    kind: str
+    claims: list[Claim]
+    masked: str                  # the clause, numbers masked, lower case
+    stems: frozenset[str]        # what it is about, without filler and time words
+    population: frozenset[str]
+    arms: frozenset[str]
+    time: frozenset[str]
+    numbers: tuple[str, ...]     # every other number of the clause (years, durations, sizes)
+    sources: frozenset[str]
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        return tuple(c.value if c.value is not None else (c.low or 0.0) for c in self.claims)
+
+
+@dataclass
+class _Analysis:
+    doc: Document
+    texts: list[str] = field(default_factory=list)           # sentences without citations
+    sources: list[frozenset[str]] = field(default_factory=list)
+    stems: list[frozenset[str]] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    statements: list[_Statement] = field(default_factory=list)
+    sentence_claims: dict[int, list[Claim]] = field(default_factory=dict)
+    prose: list[bool] = field(default_factory=list)
+    block_sentences: dict[int, list[int]] = field(default_factory=dict)
+    # Per-sentence features the availability rule asks for again and again.
+    _assertions: dict[int, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    _groups: dict[int, tuple[frozenset[str], set[str]]] = field(default_factory=dict)
+    _kept: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _block_stems: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def weight(self, stem: str) -> float:
+        found = self.idf.get(stem)
+        return found if found is not None else math.log(len(self.texts) + 2) + 1
+
+
+_CACHE: "OrderedDict[int, _Analysis]" = OrderedDict()
+
+
+def _analysis(doc: Document) -> _Analysis:
+    """One analysis per document, shared by the three rules (the engine runs them in turn)."""
+    key = id(doc)
+    cached = _CACHE.get(key)
+    if cached is not None and cached.doc is doc:
+        _CACHE.move_to_end(key)
+        return cached
+    built = _analyse(doc)
+    _CACHE[key] = built
+    while len(_CACHE) > 32:
+        _CACHE.popitem(last=False)
+    return built
+
+
+def _analyse(doc: Document) -> _Analysis:
+    result = _Analysis(doc)
+    for index, claim in enumerate(doc.claims):
+        if claim.sentence >= 0:
+            result.sentence_claims.setdefault(claim.sentence, []).append(claim)
+    df: Counter[str] = Counter()
+    citations = _Citations(doc)
+    for index, sentence in enumerate(doc.sentences):
+        block = doc.blocks[sentence.block]
+        prose = block.kind in _PROSE_BLOCKS and sentence.block not in doc.reference_blocks
+        text = _without_citations(doc, sentence.start, sentence.end, citations)
+        stems = frozenset(_stems(text))
+        result.texts.append(text)
+        result.prose.append(prose)
+        result.sources.append(_sentence_sources(doc, index, citations))
+        result.block_sentences.setdefault(sentence.block, []).append(index)
+        result.stems.append(stems)
+        if prose:
+            for stem in stems:
+                df[stem] += 1
+                result.postings.setdefault(stem, []).append(index)
+    total = max(1, sum(result.prose))
+    result.idf = {stem: math.log((total + 1) / (count + 1)) + 1 for stem, count in df.items()}
+    for sentence, claims in sorted(result.sentence_claims.items()):
+        if result.prose[sentence]:
+            result.statements.extend(_statements(result, sentence, claims, len(result.statements)))
+    return result
+
+
+class _Citations:
+    """The running-text citations of a document by position (``Document.citations_between``
+    scans them all, which is quadratic over a long document)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.items = sorted(doc.text_citations, key=lambda c: c.start)
+        self.starts = [c.start for c in self.items]
+
+    def between(self, start: int, end: int):
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_left(self.starts, end)
+        return tuple(self.items[lo:hi])
+
+
+def _without_citations(doc: Document, start: int, end: int, citations: _Citations | None = None) -> str:
+    """A span of prose with its citations blanked (same length, so offsets still hold)."""
+    text = list(doc.prose[start:end])
+    found = citations.between(start, end) if citations else doc.citations_between(start, end)
+    for citation in found:
+        for i in range(max(citation.start, start), min(citation.end, end)):
+            text[i - start] = " "
+    # The label of a blanked identifier ("doi:", "PMID:") goes too, or it reads as a clause break.
+    return _ID_LABEL.sub(lambda m: " " * len(m.group()), "".join(text))
+
+
+_ID_LABEL = re.compile(r"\b(?:doi|pmid|pmcid|pmc|isbn|arxiv)\s*:(?=\s|$)", re.I)
+
+
+def _sentence_citations(doc: Document, index: int, citations: _Citations):
+    """Citations of a sentence: in it, or right after it ("... improved. ([PubMed](...))")."""
+    sentence = doc.sentences[index]
+    end = doc.blocks[sentence.block].end
+    following = doc.sentences[index + 1] if index + 1 < len(doc.sentences) else None
+    if following is not None and following.block == sentence.block:
+        end = following.start
+        rest = _without_citations(doc, following.start, following.end, citations)
+        if not re.search(r"[A-Za-z0-9]", rest):
+            end = following.end
+    return citations.between(sentence.start, end)
+
+
+def _sentence_sources(doc: Document, index: int, citations: _Citations) -> frozenset[str]:
+    citations = _sentence_citations(doc, index, citations)
+    if not citations:
+        return frozenset()
+    targets = citation_group_targets(doc, citations)
+    return frozenset(targets or (c.target for c in citations))
+
+
+def _block_sources(analysis: _Analysis, sentence: int) -> frozenset[str]:
+    found: set[str] = set()
+    for index in analysis.block_sentences.get(analysis.doc.sentences[sentence].block, ()):
+        found |= analysis.sources[index]
+    return frozenset(found)
+
+
+def _clauses(text: str, pattern: re.Pattern = _CLAUSE_BREAK) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in pattern.finditer(text):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans or [(0, len(text))]
+
+
+def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: int) -> list[_Statement]:
+    doc = analysis.doc
+    base = doc.sentences[sentence].start
+    text = analysis.texts[sentence]
+    spans = []
+    for start, end in _clauses(text):
+        inside = [c for c in claims if start <= c.start - base < end]
+        # "from 3.51 to 4.52, and well-being rose from 3.15 to 3.55": two statements.
+        pieces = _clauses(text[start:end], _AND_BREAK)
+        if len(pieces) > 1 and all(any(s <= c.start - base - start < e for c in inside) for s, e in pieces):
+            spans.extend((start + s, start + e) for s, e in pieces)
+        else:
+            spans.append((start, end))
+    sentence_time = _time_spec(text, [c for c in claims if c.kind == "duration"])
+    found = []
+    for start, end in spans:
+        inside = [c for c in claims if start <= c.start - base < end]
+        kinds = [k for k in dict.fromkeys(c.kind for c in inside) if k in _COMPARED_KINDS]
+        if not kinds:
+            continue
+        clause = text[start:end]
+        masked = _mask(clause, [c for c in inside], base + start)
+        durations = [c for c in inside if c.kind == "duration"]
+        time = _time_spec(clause, durations) or sentence_time
+        words = set(_words(clause))
+        stems = frozenset(_stems(masked)) - _FILLER_STEMS - _TIME_STEMS
+        for kind in kinds:
+            own = [c for c in inside if c.kind == kind]
+            # Other figures of the clause must match too ("in 36 children" is not "in 256"),
+            # except p-values and intervals, which follow from the estimate itself.
+            others = tuple(sorted([_number_key(c) for c in inside if c.kind != kind and c.kind not in _DERIVED]
+                                  + list(_bare_numbers(clause, inside, base + start))))
+            found.append(_Statement(
+                index=first + len(found), sentence=sentence, start=base + start, end=base + end,
+                kind=kind, claims=own, masked=masked, stems=stems,
+                population=frozenset(_stem(w) for w in words if w in _POPULATION) & _POPULATION_STEMS,
+                arms=frozenset(w for w in words if w in _ARM), time=time, numbers=others,
+                sources=analysis.sources[sentence],
+            ))
+    return found
+
+
+def _mask(clause: str, claims: list[Claim], offset: int) -> str:
+    """The clause in lower case with every number (digits or words) replaced by ``#``."""
+    chars = list(clause)
+    for claim in claims:
+        local = claim.start - offset
+        where = claim.text.find(claim.raw)
+        if where >= 0 and claim.raw:
+            lo, hi = local + where, local + where + len(claim.raw)
+            for i in range(max(0, lo), min(len(chars), hi)):
+                chars[i] = "#" if i == max(0, lo) else " "
+    masked = "".join(chars)
+    return " ".join(_NUMBER.sub("#", masked).lower().split())
+
+
+def _number_key(claim: Claim) -> str:
+    return f"{claim.kind}:{claim.value if claim.value is not None else (claim.low, claim.high)}"
+
+
+def _bare_numbers(clause: str, claims: list[Claim], offset: int) -> tuple[str, ...]:
+    """Numbers that are no claim (years, ages, scale names): they must match as well."""
+    covered = [(c.start - offset, c.end - offset) for c in claims]
+    found = []
+    for match in _NUMBER.finditer(clause):
+        if not any(lo <= match.start() < hi for lo, hi in covered):
+            found.append("n:" + match.group())
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------------------
+# Same measure, different measure
+# --------------------------------------------------------------------------------------
+
+SAME_MEASURE_SIMILARITY = 90.0
+_MIN_SHARED_STEMS = 3
+
+
+def same_measure(a: _Statement, b: _Statement) -> bool:
+    """Whether two statements describe one measure: same group, outcome, arm and time point.
+
+    The clauses, numbers masked, must use the same meaningful words (rapidfuzz similarity of
+    their sorted stems, so spelling variants pass) and name the same population, arms, time
+    points and other numbers.
+    """
+    if a.kind != b.kind or a.population != b.population or a.arms != b.arms:
+        return False
+    if a.time != b.time or a.numbers != b.numbers:
+        return False
+    if len(a.stems & b.stems) < _MIN_SHARED_STEMS:
+        return False
+    if token_sort_ratio(" ".join(sorted(a.stems)), " ".join(sorted(b.stems))) < SAME_MEASURE_SIMILARITY:
+        return False
+    return token_set_ratio(a.masked, b.masked) >= SAME_MEASURE_SIMILARITY - 10
+
+
+def _outcomes_diverge(a: _Statement, b: _Statement) -> bool:
+    """Each side measures something the other does not mention (mood vs social outcomes)."""
+    only_a = (a.stems & _OUTCOME_STEMS) - b.stems
+    only_b = (b.stems & _OUTCOME_STEMS) - a.stems
+    return bool(only_a) and bool(only_b)
+
+
+def _groups_diverge(a: _Statement, b: _Statement) -> bool:
+    return bool(a.population) and bool(b.population) and a.population != b.population
+
+
+def _times_diverge(a: _Statement, b: _Statement) -> bool:
+    return _time_class(a.time) != _time_class(b.time)
+
+
+def _candidates(analysis: _Analysis, statement: _Statement) -> set[int]:
+    return _sharing_rare_stems(analysis, statement.stems)
+
+
+def _sharing_rare_stems(analysis: _Analysis, stems: frozenset[str]) -> set[int]:
+    """Sentences holding at least two of the three rarest of some stems (an inverted index).
+
+    Passages about one measure or topic share most of their stems, the rare ones above all,
+    so they share two of these three even when one word differs; no pair of sentences is
+    scanned.
+    """
+    rare = sorted(stems, key=lambda s: (-analysis.weight(s), s))[:3]
+    counts: Counter[int] = Counter()
+    for stem in rare:
+        counts.update(analysis.postings.get(stem, ()))
+    need = min(2, len(rare))
+    return {sentence for sentence, count in counts.items() if count >= need}
+
+
+# --------------------------------------------------------------------------------------
+# conflicting-statistics
+# --------------------------------------------------------------------------------------
+
+_SUBSET = re.compile(
+    r"\b(?:complet\w*|analy[sz]ed|analysis|remain\w*|retained|dropp\w*|withdr\w*|lost|excluded|"
+    r"of whom|of these|of them|subgroups?|subsets?|each|per|arms?|groups?|allocated|assigned|"
+    r"randomi[sz]ed to|followed|follow-?up|responded|screened|eligible|invited|approached|"
+    r"including|included|out of)\b",
+    re.I,
+)
+_ONE_STUDY = re.compile(r"\b(?:study|trial|rct|experiment|cohort|survey)\b", re.I)
+# "The trial of 97 adults" points back at a study already named; "a pilot study of 36" may be another.
+_DEFINITE_STUDY = re.compile(r"\b(?:the|this|that|[A-Z][\w-]*[’']s)\s+(?:[\w-]+\s+){0,3}?"
+                             r"(?:study|trial|rct|experiment|cohort|survey)\b")
+_OTHER_STUDY = re.compile(r"\b(?:another|other|second|separate|later|earlier|follow-?up|new|one)\s+"
+                          r"(?:[\w-]+\s+){0,2}?(?:study|trial|rct|experiment|cohort|survey)\b", re.I)
+_MANY_STUDIES = re.compile(
+    r"\b(?:studies|trials|reviews?|meta-?analys[ie]s|pooled|in total|total of|across|combined|"
+    r"systematic)\b", re.I)
+
+
+@rule(
+    code="VS401",
+    name="conflicting-statistics",
+    severity=Severity.WARNING,
+    summary="Two figures given for the same measure disagree.",
+    what="""
+Finds two statements in different sentences that describe the same measure (the clause
+around the figures, numbers masked, uses the same meaningful words, with the same
+population, comparison arms, time point and other numbers) but give values that cannot
+both be right, beyond rounding, hedges ("about 45%") and bounds ("p < 0.05"). Also finds
+one cited study described with different sample sizes: two sentences that cite the same
+source and each give the size of a single study ("a trial of 79 adults" and "the trial of
+97 adults"), leaving out subgroups, arms and completers. The later statement is reported,
+the earlier one is in `related`. Baseline and follow-up values, arms of a trial, ranges,
+intervals and a figure repeated with the same value are consistent and left alone.""",
+    why="""
+When a draft gives two values for one figure, at least one is wrong, and a reader cannot
+tell which. Drafts assembled from several search results often keep both.""",
+    bad="""
+About 5% of adults worldwide live with depression [1].
+
+Depression affects 8% of adults worldwide [1].
+
+[1]: https://www.who.int/news-room/fact-sheets/detail/depression""",
+    good="""
+About 5% of adults worldwide live with depression [1].
+
+Among adults worldwide, about 5% live with depression [1].
+
+[1]: https://www.who.int/news-room/fact-sheets/detail/depression""",
+)
+def conflicting_statistics(doc: Document, context: RuleContext) -> Iterator[Finding]:
+    analysis = _analysis(doc)
+    # Statements of one measure agree on kind, group, arms, time point and other numbers:
+    # bucket by those, then by shared rare stems when a bucket grows large.
+    buckets: dict[tuple, list[_Statement]] = {}
+    for statement in analysis.statements:
+        if statement.kind in {"sample_size", "ci"}:
+            continue   # sizes are compared per cited study below; an interval with its estimate
+        key = (statement.kind, statement.population, statement.arms, statement.time, statement.numbers)
+        earlier = buckets.setdefault(key, [])
+        pool = earlier
+        if len(earlier) > _BUCKET_SCAN:
+            near = _candidates(analysis, statement)
+            pool = [other for other in earlier if other.sentence in near]
+        same = [other for other in pool if other.sentence != statement.sentence and same_measure(other, statement)]
+        earlier.append(statement)
+        # A figure that matches any earlier mention of its measure is consistent with the draft;
+        # otherwise it is reported once, against the first mention.
+        if same and not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
+            yield _conflict_finding(doc, statement, same[0], "for the same measure")
+    yield from _sample_size_conflicts(doc, analysis)
+
+
+_BUCKET_SCAN = 32
+
+
+def _readable(masked: str) -> str:
+    """A masked clause for a message: numbers as "…", no stray brackets or spaces."""
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", masked.replace("#", "…"))
+    text = re.sub(r"\s+([.,;:)])", r"\1", " ".join(text.split()))
+    return text.rstrip(" .;,([")
+
+
+def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, why: str) -> Finding:
+    line, _ = doc.position(other.claims[0].start)
+    here = " and ".join(f'"{_figure(c)}"' for c in statement.claims)
+    there = " and ".join(f'"{_figure(c)}"' for c in other.claims)
+    measure = quote(_readable(other.masked), 70)
+    return Finding(
+        rule="conflicting-statistics",
+        start=statement.claims[0].start,
+        end=statement.claims[-1].end,
+        message=f"{here} disagrees with {there} at line {line}, given {why} ({measure})",
+        claim=statement.claims[0],
+        related=(Related(other.claims[0].start, other.claims[-1].end, f"{there} given here"),),
+        anchor=" ".join(c.text for c in statement.claims) + " | " + " ".join(c.text for c in other.claims),
+    )
+
+
+def _study_size(analysis: _Analysis, statement: _Statement) -> Claim | None:
+    """The sample size of a whole single study, if that is what the statement gives."""
+    if len(statement.claims) != 1 or not statement.sources:
+        return None
+    sentence_claims = analysis.sentence_claims.get(statement.sentence, [])
+    sizes = {c.value for c in sentence_claims if c.kind == "sample_size"}
+    if len(sizes) != 1:
+        return None   # several sizes in one sentence: arms, completers, subgroups
+    text = analysis.texts[statement.sentence]
+    clause = analysis.doc.prose[statement.start:statement.end]
+    if not _ONE_STUDY.search(text) or _MANY_STUDIES.search(text) or _SUBSET.search(clause):
+        return None
+    if _OTHER_STUDY.search(text):
+        return None
+    return statement.claims[0]
+
+
+def _study_nouns(text: str) -> set[str]:
+    return {"trial" if w.lower() == "rct" else w.lower() for w in _ONE_STUDY.findall(text)}
+
+
+def _same_study(analysis: _Analysis, earlier: _Statement, later: _Statement) -> bool:
+    """Whether a later size plausibly describes the study an earlier one gave the size of."""
+    text = analysis.texts[later.sentence]
+    if not _DEFINITE_STUDY.search(text):
+        return False
+    return bool(_study_nouns(text) & _study_nouns(analysis.texts[earlier.sentence]))
+
+
+def _sample_size_conflicts(doc: Document, analysis: _Analysis) -> Iterator[Finding]:
+    by_source: dict[str, list[tuple[_Statement, Claim]]] = {}
+    for statement in analysis.statements:
+        if statement.kind != "sample_size":
+            continue
+        size = _study_size(analysis, statement)
+        if size is None:
+            continue
+        earlier = [(other, other_size)
+                   for source in sorted(statement.sources) for other, other_size in by_source.get(source, ())
+                   if other.sentence != statement.sentence and _same_study(analysis, other, statement)]
+        if earlier and not any(_agree(size, other_size) for _, other_size in earlier):
+            yield _conflict_finding(doc, statement, earlier[0][0], "as the size of the same cited study")
+        for source in statement.sources:
+            by_source.setdefault(source, []).append((statement, size))
+
+
+# --------------------------------------------------------------------------------------
+# recycled-statistic
+# --------------------------------------------------------------------------------------
+
+_RECYCLED_KINDS = {"percent", "mean", "ratio", "ci"}
+
+
+def _pairs(statement: _Statement) -> list[tuple]:
+    """Keys of the value pairs a statement gives: (45%, 22%), or an interval's two bounds."""
+    keys = []
+    if statement.kind == "ci":
+        for claim in statement.claims:
+            if claim.low is not None and claim.high is not None:
+                keys.append(("ci", round(claim.low, 6), round(claim.high, 6)))
+        return keys
+    values = [c for c in statement.claims if c.value is not None and c.low is None]
+    for first, second in zip(values, values[1:]):
+        if first.value != second.value:
+            low, high = sorted((round(first.value, 6), round(second.value, 6)))
+            keys.append((statement.kind, low, high))
+    return keys
+
+
+@rule(
+    code="VS402",
+    name="recycled-statistic",
+    severity=Severity.WARNING,
+    summary="The same figures are given for different measures.",
+    what="""
+Finds a pair of values (45% vs 22%, or the same confidence interval) given in two
+sentences about different measures: the outcomes differ (each mentions an outcome the
+other does not), and the two also cite the same source or name different groups or time
+points. A single value counts only when it is unusual (53.83, 36.4; not 50% or 12.5%)
+and both sentences cite the same source. The later sentence is reported, the earlier one
+is in `related`. The same figures repeated for the same measure (a summary and the body)
+are not reported.""",
+    why="""
+A source rarely reports exactly the same figures for two different outcomes. A draft that
+does is usually reusing one result for claims the source never made, a common trace of
+text generated from search results.""",
+    bad="""
+About 45% of adults with depression reported better social functioning after music therapy, compared with 22% of controls [1].
+
+After one year, 45% of patients reported lasting improvements in mood and sleep, compared with 22% of controls [1].
+
+[1]: https://doi.org/10.1192/bjp.bp.110.085431""",
+    good="""
+About 45% of adults with depression reported better social functioning after music therapy, compared with 22% of controls [1].
+
+Social functioning improved in 45% of adults with depression who had music therapy, against 22% of controls [1].
+
+[1]: https://doi.org/10.1192/bjp.bp.110.085431""",
+)
+def recycled_statistic(doc: Document, context: RuleContext) -> Iterator[Finding]:
+    analysis = _analysis(doc)
+    pairs: dict[tuple, list[_Statement]] = {}
+    singles: dict[tuple, list[_Statement]] = {}
+    for statement in analysis.statements:
+        if statement.kind not in _RECYCLED_KINDS:
+            continue
+        finding = None
+        for key in _pairs(statement):
+            other = _reused(pairs.setdefault(key, []), statement, _recycled_pair)
+            pairs[key].append(statement)
+            if other is not None and finding is None:
+                finding = _recycled_finding(doc, statement, other, key)
+        for claim in statement.claims if statement.kind != "ci" else ():
+            if not _unusual(claim):
+                continue
+            key = (statement.kind, round(claim.value, 6))
+            other = _reused(singles.setdefault(key, []), statement, _recycled_single)
+            singles[key].append(statement)
+            if other is not None and finding is None:
+                finding = _recycled_finding(doc, statement, other, key, claim)
+        if finding:
+            yield finding
+
+
+def _reused(earlier: list[_Statement], statement: _Statement, suspicious) -> _Statement | None:
+    """The earlier statement whose figures this one reuses for another measure, if any.
+
+    A statement that restates any earlier one of the same figures (same measure, or no
+    outcome of its own) is consistent with the draft and not reported.
+    """
+    earlier = [e for e in earlier if e.sentence != statement.sentence]
+    if not earlier or any(same_measure(e, statement) or not _outcomes_diverge(e, statement) for e in earlier):
+        return None
+    return next((e for e in earlier if suspicious(e, statement)), None)
+
+
+def _recycled_pair(a: _Statement, b: _Statement) -> bool:
+    if same_measure(a, b) or not _outcomes_diverge(a, b):
+        return False
+    return bool(a.sources & b.sources) or _groups_diverge(a, b) or _times_diverge(a, b)
+
+
+def _recycled_single(a: _Statement, b: _Statement) -> bool:
+    return bool(a.sources & b.sources) and not same_measure(a, b) and _outcomes_diverge(a, b)
+
+
+def _differing_words(statement: _Statement, other: _Statement) -> str:
+    """The outcome words of a statement that the other does not use, as written."""
+    unique = (statement.stems & _OUTCOME_STEMS) - other.stems
+    shown = []
+    for word in _words(statement.masked):
+        if _stem(word) in unique and word not in shown:
+            shown.append(word)
+    return ", ".join(shown[:4])
+
+
+def _recycled_finding(doc: Document, statement: _Statement, other: _Statement, key: tuple,
+                      single: Claim | None = None) -> Finding:
+    line, _ = doc.position(other.start)
+
+    def reused(s: _Statement) -> list[Claim]:
+        if single is not None:
+            return [c for c in s.claims if c.value is not None and round(c.value, 6) == key[1]][:1]
+        if key[0] == "ci":
+            return [c for c in s.claims if (c.low is not None and c.high is not None
+                                            and (round(c.low, 6), round(c.high, 6)) == key[1:])][:1]
+        return [c for c in s.claims if c.low is None and c.value is not None and round(c.value, 6) in key[1:]][:2]
+
+    claims, other_claims = reused(statement), reused(other)
+    shown = " and ".join(f'"{_figure(c)}"' for c in claims)
+    figures = ("The value " if single is not None else "The interval " if key[0] == "ci" else "The pair ") + shown
+    shared = bool(statement.sources & other.sources)
+    source = ", under the same citation" if shared else ""
+    here, there = _differing_words(statement, other), _differing_words(other, statement)
+    detail = f" (here {here}; there {there})" if here and there else ""
+    start, end = claims[0].start, claims[-1].end
+    return Finding(
+        rule="recycled-statistic",
+        start=start,
+        end=end,
+        message=(f"{figures} is given here and at line {line} for different "
+                 f"measures{detail}{source}"),
+        claim=claims[0],
+        related=(Related(other_claims[0].start, other_claims[-1].end, "same figures, other measure"),),
+        anchor=" ".join(c.text for c in claims) + " | " + other.masked,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# contradicted-availability
+# --------------------------------------------------------------------------------------
+
+_FIGURE_ADJ = (r"(?:specific|precise|exact|reliable|published|comparable|comparative|separate|detailed|"
+               r"clear|official|national|current|recent|such|further|additional|hard|definitive|"
+               r"quantitative|numerical|concrete|direct)")
+_FIGURE_WORD = (r"(?:percentages?|percents?|proportions?|shares?|rates?|figures?|statistics?|"
+                r"numbers?|data|estimates?|values?|sample\s+sizes?|p[- ]?values?|effect\s+sizes?|"
+                r"how\s+many|how\s+much)")
+_AVAILABILITY_CUE = re.compile(
+    r"\bnot\s+(?:been\s+|be\s+|yet\s+)?(?:(?:clearly|well|fully|specifically|separately|widely|"
+    r"consistently)[\s-]+)?(?:available|reported|provided|given|detailed|specified|stated|"
+    r"disclosed|documented|mentioned|quantified|published|presented|broken\s+down|measured|recorded|"
+    r"established|known|clear|described)\b"
+    r"|\b(?:(?:did|does|do|could|can|would)\s+not|(?:did|does|do|could|ca|would)n[’']t|cannot)\s+"
+    r"(?:\w+\s+)?(?:provide|report|give|detail|specify|mention|state|offer|identify|quantify|"
+    r"break\s+down|document)\b"
+    rf"|\bno\s+(?:{_FIGURE_ADJ}\s+){{0,2}}{_FIGURE_WORD}\b"
+    r"|\b(?:unavailable|undocumented|unreported|unclear|unknown|poorly\s+documented|"
+    r"poorly\s+understood|remains?\s+to\s+be\s+(?:established|determined|quantified))\b"
+    r"|\b(?:insufficient|no)\s+(?:clear\s+|strong\s+|reliable\s+|robust\s+|direct\s+)?(?:data|evidence)\b",
+    re.I,
+)
+_FIGURE_MENTION = re.compile(
+    rf"(?<!heart )(?<!pulse )(?<!respiratory )(?<!breathing )(?<!metabolic )\b{_FIGURE_WORD}\b", re.I)
+_FIGURE_KINDS = {
+    "percent": {"percent"},
+    "rate": {"percent", "count", "ratio"},
+    "sample": {"sample_size"},
+    "p": {"p_value"},
+    "any": {"percent", "p_value", "sample_size", "mean", "ratio", "ci", "count"},
+}
+# Where an availability clause ends: the rest of the sentence may assert something else.
+_AVAILABILITY_BREAK = re.compile(
+    r";|:\s|\s[–—]\s|,\s+(?=(?:but|while|whereas|although|though|however|the|this|these|it|they|so|"
+    r"yet|which|and\s+the|instead|therefore|thus|hence)\b)|\b(?=(?:but|whereas|although|though)\s)",
+    re.I,
+)
+# Words of the availability statement itself, not of its topic.
+_AVAILABILITY_WORDS = frozenset(_stem(w) for w in """
+available unavailable provide provided providing give given detail detailed specify specified
+specific precise exact state stated disclose disclosed document documented undocumented mention
+mentioned quantify quantified publish published present presented break broken measure measured
+record recorded establish established known unknown clear unclear describe described well fully
+clearly specifically separately widely consistently poorly understood remain remains determine
+search answer query information question need needed further obtain may cannot could would
+comparative comparable compare comparing compared comparison versus vs reliable official hard
+definitive quantitative numerical concrete direct separate additional current such insufficient
+figure figures statistic statistics number numbers estimate estimates value values rate rates
+percentage percentages percent proportion proportions share shares sample size sizes effect
+effects impact impacts influence role benefit benefits efficacy effectiveness many much how
+review reviewed yet lack lacking absence regarding whether there exist exists after before during
+within no not only alone those who outcome outcomes p
+""".split())
+_EXACT = re.compile(r"\b(?:exact|precise|definitive|reliable)\b", re.I)
+_ESTIMATE = re.compile(r"\b(?:estimat\w*|ranges?|ranging|ranged|projected|model(?:l)?ed)\b", re.I)
+_SPECIFIC_STUDY = re.compile(r"\b(?:the|this|that|their|its)\s+(?:study|trial|review|authors?|paper|"
+                             r"report|analysis|survey|article)\b", re.I)
+_EFFECT_TOPIC = re.compile(
+    r"\b(?:impacts?|effects?|influences?|benefits?|role|efficacy|effectiveness)\s+"
+    r"(?:of\s+(?P<subject>[^,;]+?)\s+)?(?:on|in\s+(?:improving|reducing|increasing|lowering))\s+"
+    r"(?P<outcomes>.+?)(?=\s+(?:is|are|was|were|has|have|had|remains?|remained|stays?|seems?|appears?)\b|[,;.]|$)"
+    r"|\bwhether\s+(?P<subject2>.+?)\s+(?:improves?|reduces?|increases?|lowers?|raises?|prevents?|"
+    r"helps?|affects?|benefits?|changes?|alters?)\s+(?P<outcomes2>.+?)(?=\s+(?:is|are|was|were|"
+    r"remains?)\b|[,;.]|$)",
+    re.I,
+)
+_POSSESSIVE_SUBJECT = re.compile(r"(?P<subject>[\w\s-]+?)[’']s\s+(?:impacts?|effects?|influences?|role|"
+                                 r"benefits?)\s*$", re.I)
+_EFFECT_VERB = frozenset(_stem(w) for w in """
+improve improves improved improving improvement increase increases increased increasing reduce
+reduces reduced reducing reduction decrease decreased decreasing decreases enhance enhances enhanced
+enhancing boost boosts boosted boosting lower lowers lowered lowering raise raises raised raising
+rise rose fell fall falls declined decline drop dropped regulate regulates regulated promote
+promotes promoted change changed alleviate alleviates alleviated relieve relieved effective
+benefit benefits benefited helped help helps higher
+""".split())
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|unchanged|n[’']t|failed\s+to|did\s+not)\b", re.I)
+# Share of an availability statement's topic (weighted by rarity) that a figure's sentence
+# must cover, by what the two cite.
+MIN_COVERAGE = 0.8
+MIN_COVERAGE_SHARED_SOURCE = 0.75
+MIN_COVERAGE_OTHER_SOURCE = 0.9
+
+
+@dataclass
+class _Availability:
+    sentence: int
+    start: int
+    end: int
+    clause: str
+    kinds: set[str] | None       # the figures it says are missing; None: an effect
+    topic: frozenset[str]
+    population: frozenset[str]
+    time: set[str]
+    outcomes: list[frozenset[str]]
+    subject: frozenset[str]
+    sources: frozenset[str]
+    specific_study: bool
+    exact: bool                  # "the exact figure is unknown": an estimate does not contradict it
+
+
+def _availability(analysis: _Analysis, sentence: int) -> list[_Availability]:
+    doc = analysis.doc
+    text = analysis.texts[sentence]
+    if not analysis.prose[sentence] or not _AVAILABILITY_CUE.search(text):
+        return []
+    base = doc.sentences[sentence].start
+    found = []
+    for start, end in _clauses(text, _AVAILABILITY_BREAK):
+        clause = text[start:end]
+        cue = _AVAILABILITY_CUE.search(clause)
+        if not cue:
+            continue
+        effect = _EFFECT_TOPIC.search(clause)
+        # "the effect on heart rate is unclear" is about an effect, not a missing rate.
+        searched = clause[:effect.start()] + " " * (effect.end() - effect.start()) + clause[effect.end():] \
+            if effect else clause
+        mention = _FIGURE_MENTION.search(searched)
+        kinds = _figure_kinds(mention.group(0)) if mention else None
+        outcomes: list[frozenset[str]] = []
+        subject: frozenset[str] = frozenset()
+        if kinds is None:
+            outcomes, subject = _effect_topic(clause)
+            if not outcomes:
+                continue   # "the mechanism is unclear": nothing a figure could contradict
+        words = set(_words(clause))
+        topic = frozenset(_stems(clause)) - _FILLER_STEMS - _AVAILABILITY_WORDS - _TIME_STEMS
+        if kinds is not None and len(topic) < 2:
+            continue   # "precise statistics are not provided": too little to say which figure
+        sources = analysis.sources[sentence] or _block_sources(analysis, sentence)
+        found.append(_Availability(
+            sentence=sentence, start=base + start + (len(clause) - len(clause.lstrip())),
+            end=base + end, clause=" ".join(clause.split()), kinds=kinds, topic=topic,
+            population=frozenset(_stem(w) for w in words if w in _POPULATION) & _POPULATION_STEMS,
+            time=_time_class(_time_spec(clause, [])), outcomes=outcomes, subject=subject,
+            sources=sources, specific_study=bool(_SPECIFIC_STUDY.search(clause)),
+            exact=bool(_EXACT.search(clause)),
+        ))
+    return found
+
+
+def _figure_kinds(word: str) -> set[str]:
+    word = word.lower()
+    if word.startswith(("percent", "proportion", "share")):
+        return _FIGURE_KINDS["percent"]
+    if word.startswith(("rate", "how")):
+        return _FIGURE_KINDS["rate"]
+    if word.startswith("sample"):
+        return _FIGURE_KINDS["sample"]
+    if word.startswith("p"):
+        return _FIGURE_KINDS["p"]
+    return _FIGURE_KINDS["any"]
+
+
+def _effect_topic(clause: str) -> tuple[list[frozenset[str]], frozenset[str]]:
+    """The outcomes whose effect a clause calls undocumented, each on its own, and the subject."""
+    match = _EFFECT_TOPIC.search(clause)
+    if not match:
+        return [], frozenset()
+    listed = match.group("outcomes") or match.group("outcomes2") or ""
+    subject_text = match.group("subject") or match.group("subject2") or ""
+    if not subject_text:
+        before = _POSSESSIVE_SUBJECT.search(clause[:match.start()] + clause[match.start():match.end()].split()[0])
+        subject_text = before.group("subject") if before else ""
+    outcomes = []
+    for part in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or|as well as)\s+", listed):
+        stems = frozenset(_stems(part)) - _FILLER_STEMS - _AVAILABILITY_WORDS - _TIME_STEMS
+        if stems:
+            outcomes.append(stems)
+    subject = frozenset(_stems(subject_text)) - _FILLER_STEMS - _AVAILABILITY_WORDS
+    return outcomes, subject
+
+
+@dataclass
+class _Contradiction:
+    sentence: int
+    score: float
+    start: int
+    end: int
+    figures: list[Claim]
+    phrase: str
+
+
+def _coverage(analysis: _Analysis, topic: frozenset[str], stems: frozenset[str]) -> float:
+    total = sum(analysis.weight(s) for s in topic)
+    return sum(analysis.weight(s) for s in topic & stems) / total if total else 0.0
+
+
+def _assertion_stems(analysis: _Analysis, sentence: int) -> tuple[str, frozenset[str]]:
+    """A sentence without its own availability clauses: what it does assert."""
+    cached = analysis._assertions.get(sentence)
+    if cached is None:
+        text = analysis.texts[sentence]
+        if not _AVAILABILITY_CUE.search(text):
+            cached = text, analysis.stems[sentence]
+        else:
+            kept = " ".join(text[s:e] for s, e in _clauses(text, _AVAILABILITY_BREAK)
+                            if not _AVAILABILITY_CUE.search(text[s:e]))
+            cached = kept, frozenset(_stems(kept))
+        analysis._assertions[sentence] = cached
+    return cached
+
+
+def _group_and_time(analysis: _Analysis, sentence: int) -> tuple[frozenset[str], set[str]]:
+    cached = analysis._groups.get(sentence)
+    if cached is None:
+        text, _ = _assertion_stems(analysis, sentence)
+        population = frozenset(_stem(w) for w in set(_words(text)) if w in _POPULATION) & _POPULATION_STEMS
+        durations = [c for c in analysis.sentence_claims.get(sentence, []) if c.kind == "duration"]
+        cached = population, _time_class(_time_spec(text, durations))
+        analysis._groups[sentence] = cached
+    return cached
+
+
+def _compatible(analysis: _Analysis, statement: _Availability, sentence: int) -> bool:
+    population, time = _group_and_time(analysis, sentence)
+    if not statement.population <= population:
+        return False
+    if statement.time and time and not statement.time & time:
+        return False
+    sources = analysis.sources[sentence]
+    if statement.specific_study and statement.sources and sources and not statement.sources & sources:
+        return False   # "the trial did not report X" against another study's figure for X
+    return True
+
+
+def _figure_contradictions(analysis: _Analysis, statement: _Availability) -> list[_Contradiction]:
+    found = []
+    for sentence in sorted(_sharing_rare_stems(analysis, statement.topic) & analysis.sentence_claims.keys()):
+        if sentence == statement.sentence:
+            continue
+        figures = [c for c in analysis.sentence_claims[sentence]
+                   if c.kind in statement.kinds and _in_kept(analysis, sentence, c)]
+        if not figures or not _compatible(analysis, statement, sentence):
+            continue
+        text, stems = _assertion_stems(analysis, sentence)
+        if statement.exact and (_ESTIMATE.search(text) or all(c.low is not None for c in figures)):
+            continue   # "the exact share is unclear" and "estimates range from 10% to 15%" agree
+        shared_source = bool(statement.sources & analysis.sources[sentence])
+        disjoint = bool(statement.sources) and bool(analysis.sources[sentence]) and not shared_source
+        score = _coverage(analysis, statement.topic, stems)
+        matched = len(statement.topic & stems)
+        if shared_source:
+            ok = score >= MIN_COVERAGE_SHARED_SOURCE and matched >= 2
+        elif disjoint:   # another source: only a near-complete match of the topic counts
+            ok = score >= MIN_COVERAGE_OTHER_SOURCE and matched >= 3
+        else:
+            ok = score >= MIN_COVERAGE and matched >= 3
+        if ok:
+            found.append(_Contradiction(sentence, score + 0.1 * shared_source, figures[0].start,
+                                        figures[-1].end, figures, ""))
+    return found
+
+
+def _in_kept(analysis: _Analysis, sentence: int, claim: Claim) -> bool:
+    """Whether a figure sits outside the sentence's own availability clauses."""
+    dropped = analysis._kept.get(sentence)
+    if dropped is None:
+        text = analysis.texts[sentence]
+        dropped = [(s, e) for s, e in _clauses(text, _AVAILABILITY_BREAK) if _AVAILABILITY_CUE.search(text[s:e])]
+        analysis._kept[sentence] = dropped
+    offset = claim.start - analysis.doc.sentences[sentence].start
+    return not any(s <= offset < e for s, e in dropped)
+
+
+def _effect_contradictions(analysis: _Analysis, statement: _Availability) -> list[_Contradiction]:
+    doc = analysis.doc
+    found: dict[int, _Contradiction] = {}
+    for outcome in statement.outcomes:
+        rare = max(outcome, key=analysis.weight)
+        for sentence in analysis.postings.get(rare, ()):
+            if sentence == statement.sentence or sentence in found:
+                continue
+            text, stems = _assertion_stems(analysis, sentence)
+            if not outcome <= stems or not stems & _EFFECT_VERB:
+                continue
+            if not _compatible(analysis, statement, sentence):
+                continue
+            if statement.subject and not statement.subject <= _block_stems(analysis, sentence):
+                continue
+            phrase = _asserting_clause(text, outcome)
+            if phrase is None:
+                continue
+            start = _locate(doc, sentence, phrase)
+            figures = [c for c in analysis.sentence_claims.get(sentence, [])
+                       if c.kind in _EFFECT_FIGURES and start <= c.start < start + len(phrase)]
+            found[sentence] = _Contradiction(sentence, 1.0 + 0.1 * bool(figures), start,
+                                             start + len(phrase), figures, phrase)
+    return list(found.values())
+
+
+_EFFECT_FIGURES = {"percent", "p_value", "mean", "ratio", "ci"}
+
+
+def _locate(doc: Document, sentence: int, phrase: str) -> int:
+    """Offset of a clause (spacing folded) inside its sentence."""
+    start = doc.sentences[sentence].start
+    pattern = r"\s+".join(re.escape(part) for part in phrase.split())
+    match = re.search(pattern, doc.prose[start:doc.sentences[sentence].end])
+    return start + (match.start() if match else 0)
+
+
+def _asserting_clause(text: str, outcome: frozenset[str]) -> str | None:
+    """The clause of a sentence that asserts an effect on the outcome, unless it is negated."""
+    for s, e in _clauses(text, re.compile(_CLAUSE_BREAK.pattern + r"|\s+and\s+(?=an?\s)", re.I)):
+        clause = text[s:e]
+        stems = set(_stems(clause))
+        if outcome <= stems and stems & _EFFECT_VERB and not _AVAILABILITY_CUE.search(clause):
+            where = min(i for i, w in enumerate(_words(clause)) if _stem(w) in outcome)
+            window = " ".join(_words(clause)[max(0, where - 8):where + 4])
+            if not _NEGATION.search(window):
+                return " ".join(clause.split())
+    return None
+
+
+def _block_stems(analysis: _Analysis, sentence: int) -> frozenset[str]:
+    block = analysis.doc.sentences[sentence].block
+    cached = analysis._block_stems.get(block)
+    if cached is None:
+        found: set[str] = set()
+        for index in analysis.block_sentences.get(block, ()):
+            found |= analysis.stems[index]
+        cached = analysis._block_stems[block] = frozenset(found)
+    return cached
+
+
+_MAX_RELATED = 3
+
+
+@rule(
+    code="VS403",
+    name="contradicted-availability",
+    severity=Severity.WARNING,
+    summary="The draft says a figure is not available, yet gives it elsewhere.",
+    what="""
+Finds sentences that say a figure is not available, not reported, not detailed, unclear
+or not well documented ("no specific percentage is available for X", "the impact on X is
+not well documented") while another sentence of the draft gives that figure or asserts
+that very effect. The other sentence must cover the statement's topic (its meaningful
+words, weighted by how rare they are in the draft), name the same group and no other time
+point, and give a figure of the kind said to be missing; for an undocumented effect, it
+must assert an effect on one of the outcomes named. The availability statement is
+reported, with the sentences that give the figure in `related`.""",
+    why="""
+A draft that says a number is unknown and then states it has contradicted itself: either
+the number is invented or the caveat is stale. Drafts assembled from several search
+answers often keep both, and a reader cannot tell which to believe.""",
+    bad="""
+About 60% of children with anxiety reported calmer sleep after eight weeks of music therapy [1].
+
+The studies reviewed did not provide a specific percentage of children with anxiety reporting calmer sleep.
+
+[1]: https://pubmed.ncbi.nlm.nih.gov/21474494/""",
+    good="""
+Music therapy improved mood in adults with depression [1].
+
+The studies reviewed did not provide a specific percentage of children with anxiety reporting calmer sleep.
+
+[1]: https://pubmed.ncbi.nlm.nih.gov/21474494/""",
+)
+def contradicted_availability(doc: Document, context: RuleContext) -> Iterator[Finding]:
+    analysis = _analysis(doc)
+    reported_in_block: dict[int, set[int]] = {}
+    for sentence in range(len(doc.sentences)):
+        for statement in _availability(analysis, sentence):
+            if statement.kinds is None:
+                contradictions = _effect_contradictions(analysis, statement)
+            else:
+                contradictions = _figure_contradictions(analysis, statement)
+            if not contradictions:
+                continue
+            contradictions.sort(key=lambda c: (-c.score, c.sentence))
+            block = doc.sentences[sentence].block
+            seen = reported_in_block.setdefault(block, set())
+            if contradictions[0].sentence in seen:
+                continue   # the same paragraph already said so about the same figure
+            seen.update(c.sentence for c in contradictions)
+            yield _availability_finding(doc, statement, contradictions[:_MAX_RELATED])
+            break
+
+
+def _availability_finding(doc: Document, statement: _Availability, found: list[_Contradiction]) -> Finding:
+    best = found[0]
+    line, _ = doc.position(doc.sentences[best.sentence].start)
+    figures = " and ".join(f'"{_figure(c)}"' for c in best.figures[:3])
+    if statement.kinds is not None:
+        claim, what = "the figure is not available", f"gives {figures} for the same topic"
+    elif figures:
+        claim, what = "the effect is undocumented", f"reports it ({figures})"
+    else:
+        claim, what = "the effect is undocumented", f'asserts it ("{quote(best.phrase, 60)}")'
+    more = [doc.position(doc.sentences[c.sentence].start)[0] for c in found[1:]]
+    others = f" (see also line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))})" if more else ""
+    related = tuple(
+        Related(c.start, c.end, ("gives " + ", ".join(_figure(f) for f in c.figures[:3])) if c.figures
+                else "asserts the effect")
+        for c in found
+    )
+    return Finding(
+        rule="contradicted-availability",
+        start=statement.start,
+        end=statement.end,
+        message=f'"{quote(statement.clause, 70)}" says {claim}, yet line {line} {what}{others}',
+        related=related,
+        anchor=statement.clause,
+    )

@@ -1,0 +1,260 @@
+"""Consistency rules: conflicting-statistics, recycled-statistic, contradicted-availability."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest import lint_file, lint_text, pairs
+from verifier.document import build_document
+from verifier.registry import find_rule
+from verifier.rules import consistency
+
+RULES = ("conflicting-statistics", "recycled-statistic", "contradicted-availability")
+
+
+def findings(text: str, rule: str):
+    return [d for d in lint_text(text) if d.rule == rule]
+
+
+def lines(text: str, rule: str) -> list[int]:
+    return [d.line for d in findings(text, rule)]
+
+
+# -- declarations ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", RULES)
+def test_bad_example_is_flagged_and_good_is_not(name):
+    rule = find_rule(name)
+    assert rule is not None and rule.family == "consistency"
+    assert findings(rule.bad, name), f"{name}: its bad example is not flagged"
+    assert not findings(rule.good, name), f"{name}: its good example is flagged"
+
+
+def test_codes():
+    assert [find_rule(n).code for n in RULES] == ["VS401", "VS402", "VS403"]
+
+
+# -- the sample digest and the clean brief ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def digest(digest_path):
+    return [d for d in lint_file(digest_path) if d.rule in RULES]
+
+
+def test_digest_availability_statements_are_contradicted(digest):
+    found = {d.line: sorted(r.line for r in d.related) for d in digest if d.rule == "contradicted-availability"}
+    assert 41 in found[36]
+    assert 41 in found[43]
+    assert 40 in found[44]
+    assert 33 in found[39]
+    assert {13, 37} <= set(found[23])
+    # "due to a positive therapeutic relationship": no figure in the draft is about that.
+    assert 32 not in found
+
+
+def test_digest_messages_name_the_contradicting_figure(digest):
+    by_line = {d.line: d.message for d in digest if d.rule == "contradicted-availability"}
+    assert 'line 41 gives "80%" and "60%"' in by_line[36]
+    assert 'line 40 gives "73%"' in by_line[44]
+    assert "line 37" in by_line[23] and "p < 0.001" in by_line[23]
+
+
+def test_digest_recycled_pair(digest):
+    recycled = [d for d in digest if d.rule == "recycled-statistic"]
+    assert [(d.line, [r.line for r in d.related]) for d in recycled] == [(31, [30])]
+    assert '"45%" and "22%"' in recycled[0].message and "same citation" in recycled[0].message
+
+
+def test_digest_has_no_conflict_findings(digest):
+    assert not [d for d in digest if d.rule == "conflicting-statistics"]
+
+
+def test_brief_stays_clean():
+    from conftest import EXAMPLES
+    assert not [d for d in lint_file(EXAMPLES / "music-therapy-brief.md") if d.rule in RULES]
+
+
+# -- conflicting-statistics -----------------------------------------------------------
+
+REFS = """
+[1]: https://pubmed.ncbi.nlm.nih.gov/21474494/
+[2]: https://doi.org/10.1192/bjp.bp.110.085431
+"""
+
+
+@pytest.mark.parametrize("text", [
+    # baseline and follow-up, then the follow-up alone
+    "Mean resilience scores rose from 3.51 to 4.52 after the program [1].\n\n"
+    "Mean resilience scores rose to 4.52 after the program [1].",
+    # two arms, then one arm
+    "Response rates were 45% with music therapy and 22% with usual care [1].\n\n"
+    "With music therapy, response rates were 45% [1].",
+    # a range and a value inside it
+    "Between 30% and 40% of patients relapse within a year of stopping treatment [1].\n\n"
+    "About 35% of patients relapse within a year of stopping treatment [1].",
+    # a bound and a value within it
+    "Music therapy lowered cortisol in the trial (p < 0.05) [1].\n\nMusic therapy lowered cortisol in the trial (p = 0.03) [1].",
+    # rounding and hedges
+    "Nearly 60% of participants reported better sleep [1].\n\nNearly 62% of participants reported better sleep [1].",
+    "Mean sleep scores improved by 4.6 points [1].\n\nMean sleep scores improved by 4.65 points [1].",
+    # different time points, years, groups and outcomes
+    "At 3 months, 45% of participants had improved [1].\n\nAt 12 months, 30% of participants had improved [1].",
+    "In 2010, 20% of adults smoked [1].\n\nIn 2020, 15% of adults smoked [1].",
+    "Among women, 12% of participants relapsed within a year [1].\n\nAmong men, 20% of participants relapsed within a year [1].",
+    "About 9% of older adults have depression [1].\n\nAbout 5% of adults have depression [1].",
+    "Anxiety scores fell by 30% with music therapy [1].\n\nDepression scores fell by 20% with music therapy [1].",
+    "Before treatment the mean score was 24.1 [1].\n\nAfter treatment the mean score was 15.3 [1].",
+    "In the music therapy group, 45% of participants improved [1].\n\nIn the control group, 22% of participants improved [1].",
+    # the same value repeated
+    "About 5% of adults worldwide live with depression [1].\n\nDepression affects about 5% of adults worldwide [1].",
+    # sample sizes: completers, pooled trials, another study
+    "The trial enrolled 120 participants [1].\n\nOf these, 98 participants completed the trial [1].",
+    "The review pooled nine trials with 421 participants [1].\n\nThe largest trial in the review enrolled 79 adults [1].",
+    "A pilot study of 36 participants found calmer sleep [1].\n\nThe trial of 120 adults found less nausea [1].",
+    "The trial enrolled 79 adults [1].\n\nA later trial of 120 adults found the same [1].",
+])
+def test_conflict_not_reported(text):
+    assert lines(text + "\n" + REFS, "conflicting-statistics") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("About 5% of adults worldwide live with depression [1].\n\n"
+     "An estimated 8% of adults worldwide live with depression [1].", [3]),
+    ("Depression scores improved significantly with music therapy (p = 0.03) [2].\n\n"
+     "The improvement in depression scores with music therapy was highly significant (p < 0.001) [2].", [3]),
+    ("The trial enrolled 79 adults with depression [2].\n\nIn the trial of 97 adults [2], music therapy was added to care.", [3]),
+    # one in five is 20%, not 25%
+    ("One in five adults with depression never seek help [1].\n\nOne in four adults with depression never seek help [1].", [3]),
+])
+def test_conflict_reported(text, expected):
+    assert lines(text + "\n" + REFS, "conflicting-statistics") == expected
+
+
+def test_conflict_reported_once_and_not_for_a_figure_matching_an_earlier_mention():
+    text = ("About 5% of adults worldwide live with depression [1].\n\n"
+            "An estimated 8% of adults worldwide live with depression [1].\n\n"
+            "About 5% of adults worldwide live with depression, the WHO says [1].\n" + REFS)
+    found = findings(text, "conflicting-statistics")
+    assert [d.line for d in found] == [3]
+    assert [r.line for r in found[0].related] == [1]
+    assert '"8%"' in found[0].message and '"5%"' in found[0].message
+
+
+def test_interval_agreement():
+    doc = build_document("x.md", "It fell (p < 0.001). It fell (p = 0.0004). It fell (p = 0.02). About 45%. 49%. 52%.")
+    lt, eq_small, eq_big, about, near, far = doc.claims
+    assert consistency._agree(lt, eq_small)
+    assert not consistency._agree(lt, eq_big)
+    assert consistency._agree(about, near)      # "about 45%" allows 49%
+    assert not consistency._agree(about, far)
+
+
+# -- recycled-statistic ---------------------------------------------------------------
+
+def test_recycled_pair_under_the_same_citation():
+    text = ("About 45% of adults with depression reported better social functioning, compared with 22% of controls [1].\n\n"
+            "After one year, 45% of patients reported lasting improvements in mood and sleep, compared with 22% [1].\n"
+            + REFS)
+    found = findings(text, "recycled-statistic")
+    assert [(d.line, [r.line for r in d.related]) for d in found] == [(3, [1])]
+
+
+@pytest.mark.parametrize("text", [
+    # the same measure in other words: a summary and the body
+    "Music therapy helped 64% of participants with their mood, against 31% with usual care [1].\n\n"
+    "In the trial, mood improved in 64% of the music therapy group compared to 31% of controls [1].",
+    # a common round value twice
+    "Nearly 60% of participants reported less pain [1].\n\nNearly 60% of participants reported better mood [1].",
+    "Mean cortisol fell by 12.5% after the sessions [1].\n\nMean blood pressure fell by 12.5% after the sessions [1].",
+    # an unusual value, but different sources
+    "Loneliness scores fell by 27.3% in one program [1].\n\nStress scores fell by 27.3% in a hospital program [2].",
+    # p-value thresholds are shared by design
+    "Serotonin rose with music therapy (p < 0.001) [1].\n\nCortisol fell with music therapy (p < 0.001) [1].",
+    # a round pair for different outcomes from different sources, same group and time
+    "Sleep improved in 50% of adults, against 25% of controls [1].\n\nPain eased in 50% of adults, against 25% of controls [2].",
+])
+def test_recycled_not_reported(text):
+    assert lines(text + "\n" + REFS, "recycled-statistic") == []
+
+
+def test_recycled_restatement_of_an_earlier_mention_is_not_reported():
+    text = ("Depression scores improved (mean difference 4.65, 95% CI 0.59 to 8.70) [2].\n\n"
+            "Anxiety scores improved too (mean difference 1.82, 95% CI 0.59 to 8.70) [2].\n\n"
+            "On the depression scale, the trial found a mean difference of 4.65 (95% CI 0.59 to 8.70) [2].\n" + REFS)
+    assert lines(text, "recycled-statistic") == [3]
+
+
+# -- contradicted-availability --------------------------------------------------------
+
+def test_availability_reported_where_the_statement_is_whichever_comes_first():
+    before = ("No specific percentage is available for adults reporting calmer sleep after music therapy.\n\n"
+              "About 60% of adults reported calmer sleep after music therapy [1].\n" + REFS)
+    after = ("About 60% of adults reported calmer sleep after music therapy [1].\n\n"
+             "No specific percentage is available for adults reporting calmer sleep after music therapy.\n" + REFS)
+    for text, statement, figure in ((before, 1, 3), (after, 3, 1)):
+        found = findings(text, "contradicted-availability")
+        assert [(d.line, [r.line for r in d.related]) for d in found] == [(statement, [figure])]
+        assert '"60%"' in found[0].message
+
+
+def test_undocumented_effect_contradicted_by_an_assertion_without_numbers():
+    text = ("Combining music therapy with counselling lowers cortisol levels in teenagers.\n\n"
+            "The impact of music therapy on cortisol levels and sleep is not well documented.\n")
+    found = findings(text, "contradicted-availability")
+    assert [(d.line, [r.line for r in d.related]) for d in found] == [(3, [1])]
+    assert "asserts it" in found[0].message
+
+
+@pytest.mark.parametrize("text", [
+    # another population
+    "No specific percentage is available for adolescents who relapse after stopping art therapy.\n\n"
+    "About 30% of adults relapse after stopping art therapy [1].",
+    # another time point
+    "Long-term remission rates for guided imagery in older adults were not reported.\n\n"
+    "At 8 weeks, 40% of older adults using guided imagery were in remission [1].",
+    # the statement is about one study, the figure from another
+    "The 2011 trial did not report the percentage of participants whose appetite improved [1].\n\n"
+    "In a later cohort study, appetite improved in 40% of participants [2].",
+    # a negated finding is no assertion
+    "The impact of dance therapy on cortisol levels is not well documented.\n\n"
+    "One small trial found no change in cortisol levels after dance therapy [1].",
+    # the missing figure is a p-value, the draft gives a percentage
+    "No p-values were reported for the change in loneliness scores [1].\n\n"
+    "Loneliness scores fell by 20% in the singing group [1].",
+    # too little topic to say which figure is meant
+    "Precise statistics are not provided.\n\nAbout 20% of participants improved [1].",
+    # "unclear" about something no figure describes
+    "The mechanism behind these benefits is unclear.\n\nMusic therapy improved mood in 45% of participants [1].",
+    # a different subject
+    "The effect of art therapy on sleep quality is unclear.\n\nMusic therapy improved sleep quality in older adults [1].",
+])
+def test_availability_not_reported(text):
+    assert lines(text + "\n" + REFS, "contradicted-availability") == []
+
+
+def test_one_finding_per_paragraph_for_one_figure():
+    text = ("About 80% of adults reported better resilience and social connectivity after combined art and music therapy [1].\n\n"
+            "There is no specific percentage available for adults reporting better resilience and social connectivity "
+            "after combined art and music therapy. Precise figures for resilience and social connectivity after combined "
+            "art and music therapy are not provided [1].\n" + REFS)
+    assert lines(text, "contradicted-availability") == [3]
+
+
+# -- scale ------------------------------------------------------------------------------
+
+def test_large_document_stays_fast():
+    outcomes = ["sleep", "mood", "anxiety", "pain", "stress", "fatigue", "appetite", "memory", "focus", "energy"]
+    groups = ["adults", "children", "women", "men", "veterans", "students", "nurses", "teenagers"]
+    paragraphs = []
+    for i in range(1500):
+        outcome, group = outcomes[i % len(outcomes)], groups[(i // len(outcomes)) % len(groups)]
+        paragraphs.append(f"In cohort {i}, {10 + i % 80}% of {group} reported better {outcome} after "
+                          f"{2 + i % 20} weeks of programme {i} (p = 0.0{1 + i % 9}) [1].")
+    text = "\n\n".join(paragraphs) + "\n" + REFS
+    doc = build_document("big.md", text)
+    started = time.perf_counter()
+    for name in RULES:
+        list(find_rule(name).check(doc, None))
+    assert time.perf_counter() - started < 5.0
