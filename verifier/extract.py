@@ -200,7 +200,7 @@ _COMPARATIVES = {
 }
 _POPULATION_CUES = re.compile(
     r"\b(?:worldwide|globally|global|around the world|in the world|world's|annually|nationwide|"
-    r"each year|every year|per year|a year|per annum|population)\b",
+    r"each year|every year|per year|a year|per annum)\b",
     re.I,
 )
 _SCORE_CONTEXT = {
@@ -338,6 +338,8 @@ def _gap_ok(token: Token) -> bool:
     lower = token.lower_
     if lower in ("more", "fewer", "less"):
         return True  # "1,000 more patients"
+    if token.text in _DASHES and token.i > 0 and not token.doc[token.i - 1].whitespace_ and not token.whitespace_:
+        return True  # "1,255 population-derived controls"
     return not (
         token.is_punct or token.is_stop or token.like_num or token._.get(_IS_NUM)
         or lower in _GAP_BLOCK or not any(ch.isalpha() for ch in lower)
@@ -759,13 +761,9 @@ def _build_fraction_by(ctx: _Context, span: Span) -> list[_Draft]:
     if fraction.lower_ in _FRACTION_WORDS and fraction.lower_ != "half" and article is None:
         return []
     start = article.i if article is not None else fraction.i
-    draft = _Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)], unit="%")
-    inside = next((w for w in words[1:-1] if w.lower_ in _HEDGE_WORDS_INSIDE), None)
-    if inside is not None and inside.i < start:
-        pass  # "by approximately a third": _finish reads the hedge before the span
-    elif inside is not None:
-        draft.hedge, draft.operator, draft.hedged_inside = inside.text, "~", True
-    return [draft]
+    # A hedge ("by approximately a third") sits before the span, where _finish reads it.
+    raw = ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)]
+    return [_Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), raw, unit="%")]
 
 
 def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
@@ -780,38 +778,26 @@ def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
 
 def _build_ci(ctx: _Context, span: Span) -> list[_Draft]:
     doc = ctx.doc
-    words = _words(span)
     numbers = _numbers(span)
+    # "95% CI 1.2-3.4", "CI 95%: 1.2-3.4": the level is a first number in percent, before two bounds.
     level = None
-    # The level is a number directly followed by "%" before the first bound.
-    for k, token in enumerate(words[:-1]):
-        if token._.get(_IS_NUM) and words[k + 1].lower_ in _PERCENT_WORDS:
-            label_seen = any(w.lower_ in ("ci", "cri", "interval", "intervals", "limits") for w in words[:k])
-            if not label_seen or k + 2 < len(words) and words[k + 2].text in (":", ",", "="):
-                level = token
-            elif label_seen and k <= 2:
-                level = token
-            break
-    bounds = [n for n in numbers if n is not level]
-    if len(bounds) < 2:
-        return []
-    low, high = bounds[-2], bounds[-1]
-    if level is not None:
+    if len(numbers) >= 3 and numbers[0].i + 1 < span.end and doc[numbers[0].i + 1].lower_ in _PERCENT_WORDS:
+        level = numbers[0]
         level_value = level._.get(_NUM)
         if level_value is None or not 50 <= level_value < 100:
             return []
-    unit = "%" if any(doc[n.i + 1].lower_ in _PERCENT_WORDS for n in (low, high) if n.i + 1 < len(doc)) else None
+    bounds = [n for n in numbers if n is not level]
+    if len(bounds) != 2:
+        return []
+    low, high = bounds
+    unit = "%" if any(n.i + 1 < len(doc) and doc[n.i + 1].lower_ in _PERCENT_WORDS for n in bounds) else None
     if unit is None:
         unit = _unit_after(ctx, high.i + 1)
         if unit == "%":
             unit = None
-    end = span.end
-    opening = [t for t in words if t.text in ("(", "[")]
-    if words[-1].text in (")", "]") and not opening:
-        end = words[-1].i
     label = f"{level.text}%" if level is not None else "CI"
     raw = ctx.text[low.idx: high.idx + len(high.text)]
-    return [_Draft("ci", span.start, end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit, label=label)]
+    return [_Draft("ci", span.start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit, label=label)]
 
 
 def _build_ratio(ctx: _Context, span: Span) -> list[_Draft]:
@@ -1016,6 +1002,8 @@ def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
     if number._.get(_WORDY) and kind == "count" and lower not in _PARTICIPANT_NOUNS and value < 2:
         return []
     # "36 of the participants" never gets here (stop words cannot sit in the gap).
+    if number.i + 1 < span.end and ctx.doc[number.i + 1].text in _DASHES and not number.whitespace_:
+        return []  # "5-HT patients", "12-item scale users": the number is part of a name
     gap = [t for t in _words(span)[1:-1]]
     if any(t.lower_ in _TIME_UNITS or _is_year(t) for t in gap):
         return []
@@ -1540,8 +1528,3 @@ class ClaimFinder:
 @Language.factory("verifier_claims")
 def make_claim_finder(nlp: Language, name: str) -> ClaimFinder:
     return ClaimFinder(nlp)
-
-
-def has_number(text: str) -> bool:
-    """Whether text has a digit or a number word, i.e. whether it can hold a claim."""
-    return bool(_NUMBERISH.search(text))
