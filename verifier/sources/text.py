@@ -103,10 +103,12 @@ class _HtmlText(HTMLParser):
             if tag == "br" and not self.dropped_depth:
                 self._flush()
             return
-        marker = " ".join(v or "" for k, v in attrs if k in {"class", "id", "role"})
-        dropped = tag in _DROPPED or bool(marker and _FURNITURE.search(marker) and tag not in {"body", "main", "article", "html"})
-        if "navigation" in marker.lower() or 'aria-hidden' in dict(attrs) and dict(attrs).get("aria-hidden") == "true":
-            dropped = True
+        attributes = dict(attrs)
+        marker = " ".join(attributes.get(k) or "" for k in ("class", "id", "role"))
+        dropped = (tag in _DROPPED
+                   or bool(marker and _FURNITURE.search(marker) and tag not in {"body", "main", "article", "html"})
+                   or "navigation" in marker.lower()
+                   or attributes.get("aria-hidden") == "true")
         self.stack.append((tag, dropped))
         if dropped:
             self.dropped_depth += 1
@@ -217,9 +219,7 @@ def pdf_to_text(data: bytes) -> Extracted:
                 builder.paragraph(paragraph)
     except TextError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
-        raise TextError(f"cannot read PDF ({type(error).__name__})") from None
-    except Exception as error:  # pypdf raises many kinds on damaged files
+    except (PdfReadError, Exception) as error:  # pypdf raises many kinds on damaged files
         raise TextError(f"cannot read PDF ({type(error).__name__})") from None
     result = builder.build()
     if not result.text.strip():
