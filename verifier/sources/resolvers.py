@@ -19,8 +19,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Callable
-
 from verifier.sources import text as textlib
 from verifier.sources.http import FetchError, HttpClient
 from verifier.sources.ids import canonical, elsevier_pii, identifier_in_url, kind_of, normalise_doi
@@ -37,11 +35,9 @@ _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/
 class Resolver:
     """Resolves targets through one :class:`HttpClient`; safe to share between threads."""
 
-    def __init__(self, client: HttpClient, config: SourcesConfig | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, client: HttpClient, config: SourcesConfig | None = None) -> None:
         self.client = client
         self.config = config or SourcesConfig()
-        self.progress = progress or (lambda message: None)
 
     # -- entry point -----------------------------------------------------------------------
     def resolve(self, target: str) -> SourceRecord:
