@@ -134,8 +134,10 @@ class _Entry:
     def is_source(self) -> bool:
         """Whether the entry reads as a source, not a caption inside the list ("Reviews:")."""
         text = self.body.strip().rstrip("*_ ")
-        if self.targets or self.footnote:
+        if self.targets:
             return True
+        if self.footnote:  # a note may be prose ("As the WHO puts it:")
+            return bool(self.authors or self.years)
         if text.endswith(":") and len(text.split()) < 6 and not _COLON_END.search(text):
             return False
         return bool(self.authors or self.years or self.label is not None or len(text.split()) >= 4)
@@ -702,7 +704,9 @@ def unused_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
     footnote_markers = any(c.kind == "footnote" for c in doc.text_citations)
     mentions: _Mentions | None = None
     for entry in refs.current:
-        if entry.index in used or entry.index in copies or entry.reading_list or not entry.is_source:
+        if entry.index in used or entry.index in copies or entry.reading_list:
+            continue
+        if not entry.footnote and not entry.is_source:
             continue
         if entry.footnote:
             if not footnote_markers:

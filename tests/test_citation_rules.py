@@ -370,6 +370,12 @@ def test_complete_entries_are_not_truncated(entry):
     assert found(text, "truncated-citation") == []
 
 
+def test_prose_footnotes_are_not_references():
+    text = "A quote.[^1]\n\n[^1]: As the WHO puts it:\n\n> Depression is a common mental disorder.\n"
+    assert found(text, "truncated-citation") == []
+    assert found("A claim.[^1]\n\n[^1]: Smith J, Lee K. Music therapy. 2020. Available from:\n", "truncated-citation") == [(3, "truncated-citation")]
+
+
 def test_one_finding_per_cut_entry():
     text = "A study [1].\n\n## References\n\n1. Smith J. Music therapy. 2020;12(3. doi: 10.1016/\n"
     assert found(text, "truncated-citation") == [(5, "truncated-citation")]
