@@ -804,6 +804,7 @@ _PMC_TOKEN = re.compile(r"(?<![\w/=:])PMC(?P<value>\d[\w]*)")
 _PMC_ADDRESS = re.compile(
     r"(?:ncbi\.nlm\.nih\.gov/pmc|pmc\.ncbi\.nlm\.nih\.gov)/articles/(?P<value>[^\s/?#<>\"()\[\]]*)", re.I
 )
+_LINE_REST = re.compile(r"[^\r\n]*")
 _DOI_SHAPE = re.compile(r"10\.(?P<registrant>\d+)(?:\.\d+)*(?P<slash>/?)(?P<suffix>.*)", re.S)
 
 # A journal reference cut off inside its issue number: "Psychiatry, 199(2" or "2011;199(2",
@@ -856,6 +857,12 @@ def _doi_problem(value: str) -> str | None:
     return None
 
 
+def _nothing_follows(text: str, position: int) -> bool:
+    """Whether a label ("doi:", "PMID:") ends its line or clause: nothing, not even a link, follows."""
+    rest = _LINE_REST.match(text, position).group()
+    return not rest.strip(" \t.,;)]*_")
+
+
 def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
     """Malformed or cut-off DOIs, PMIDs and PMC ids in one block's visible text."""
     for match in _DOI_LABEL.finditer(text):
@@ -864,7 +871,7 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
         if lowered.startswith(("http", "www.", "doi.org", "dx.doi")):
             continue  # an address: checked below
         if not value:
-            if match.group("colon"):
+            if match.group("colon") and _nothing_follows(text, match.end()):
                 yield _Problem(base + match.start(), base + match.end("colon"), "DOI label with no DOI after it")
             continue
         if value.startswith("10."):
@@ -884,7 +891,7 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
     for match in _PMID_LABEL.finditer(text):
         value = _strip_value(match.group("value"))
         if not value:
-            if match.group("colon"):
+            if match.group("colon") and _nothing_follows(text, match.end()):
                 yield _Problem(base + match.start(), base + match.end("colon"), "PMID label with no PubMed id after it")
         elif value[0].isdigit() and not re.fullmatch(r"\d{1,8}", value):
             yield _Problem(base + match.start(), base + match.start("value") + len(value),
@@ -900,7 +907,7 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
     for match in _PMCID_LABEL.finditer(text):
         value = _strip_value(match.group("value"))
         if not value:
-            if match.group("colon"):
+            if match.group("colon") and _nothing_follows(text, match.end()):
                 yield _Problem(base + match.start(), base + match.end("colon"), "PMCID label with no PMC id after it")
         elif (value[0].isdigit() or value.upper().startswith("PMC")) and not re.fullmatch(r"(?i:PMC)?\d{1,8}", value):
             yield _Problem(base + match.start(), base + match.start("value") + len(value),

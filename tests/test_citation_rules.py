@@ -326,6 +326,7 @@ def test_fragment_cut_in_issue_number():
     "Group sessions helped ([PMC](https://pmc.ncbi.nlm.nih.gov/articles/PMC5500733/)), PMC9987133 too.",
     "The trial ran for 12 weeks (n = 79), with follow-up at 3 and 6 months (Table 2, panel 3).",
     "Doing more sessions helped; doi and PMID labels appear in references.",
+    "The review (DOI: <https://doi.org/10.1002/14651858.CD004517.pub3>) and PMID: [21474494](https://pubmed.ncbi.nlm.nih.gov/21474494/).",
 ])
 def test_complete_references_and_prose_are_not_truncated(text):
     assert found(text, "truncated-citation") == []
