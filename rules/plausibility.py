@@ -69,33 +69,6 @@ def impossible_value(doc: Document, context: RuleContext) -> Iterator[Finding]:
                 message=f'Impossible value "{claim.text}": {reason}',
                 claim=claim,
             )
-    yield from _p_values_above_one(doc)
-
-
-# "(p = 1.3)", "; P<2.5": a p-value the claim extractor declines because it is out of
-# range. Only a decimal between 1 and 10 after a lone "p" and a sign, so a parameter
-# such as "p = 12 predictors" is not read as one.
-_P_ABOVE_ONE = re.compile(r"(?<![\w.-])[pP]\s*(?:=|<|≤|<=)\s*(?P<value>[1-9]\.\d+)(?![\d.]|\s*[a-zA-Z%])")
-
-
-def _p_values_above_one(doc: Document) -> Iterator[Finding]:
-    covered = [(c.start, c.end) for c in doc.claims if c.kind == "p_value"]
-    for sentence in doc.sentences:
-        text = doc.prose[sentence.start:sentence.end]
-        if "p" not in text.lower():
-            continue
-        for match in _P_ABOVE_ONE.finditer(text):
-            start, end = sentence.start + match.start(), sentence.start + match.end()
-            if float(match.group("value")) <= 1 or any(s <= start < e for s, e in covered):
-                continue
-            written = " ".join(match.group(0).split())
-            yield Finding(
-                rule="impossible-value",
-                start=start,
-                end=end,
-                message=f'Impossible value "{written}": a p-value must lie between 0 and 1',
-                anchor=written,
-            )
 
 
 # ======================================================================================

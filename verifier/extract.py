@@ -769,7 +769,9 @@ def _build_fraction_by(ctx: _Context, span: Span) -> list[_Draft]:
 def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
     number = _numbers(span)[-1]
     value = number._.get(_NUM)
-    if value is None or not 0 <= value <= 1:
+    # Above 1 a p-value is impossible, and worth reporting as such; but only a decimal
+    # below 10 ("p = 1.3"), so a parameter count ("p = 12 predictors") is not read as one.
+    if value is None or value < 0 or (value > 1 and not (value < 10 and "." in number.text)):
         return []
     signs = [t.text for t in span if t.text in _SIGNS]
     operator = _operator(signs[-1]) if signs else "="

@@ -182,7 +182,7 @@ def _list_number(doc: Doc, i: int) -> int | None:
     if i == 0 or doc[i - 1].whitespace_:
         return None
     text = doc[i - 1].text
-    if not (text.isdigit() and len(text) <= 2):
+    if not (text.isascii() and text.isdigit() and len(text) <= 2):
         return None
     if i - 1 > 0 and not (doc[i - 2].whitespace_ or doc[i - 2].is_space):
         return None
