@@ -315,7 +315,10 @@ def retracted_source(doc: Document, context: RuleContext) -> Iterator[Finding]:
 Reports, once per source at its first citation, a source cited for a figure that the
 source store has no text for: never pulled, a paywalled paper with only metadata, or a
 record that could not be read. Pull it with `verifier sources pull`, or attach its text
-with `verifier sources add`.""",
+with `verifier sources add`. It speaks only about drafts whose sources are being
+checked, that is when the store holds a record for at least one source the draft cites
+(after `verifier sources pull`, `sources add` or `check --online`): a writer who has
+never pulled sources gets no note per citation on every commit.""",
     why="""
 A check that skips a source without saying so reads as a pass. Saying what was not
 checked tells the editor where the remaining work is.""",
@@ -326,6 +329,8 @@ checked tells the editor where the remaining work is.""",
 def source_not_checked(doc: Document, context: RuleContext) -> Iterator[Finding]:
     if _sources(context) is None:
         return
+    if not any(_sources(context).tracks(target) for target in document_sources(doc)):
+        return  # nobody has started checking this draft's sources
     reported: set[str] = set()
     for index in range(len(doc.claims)):
         citations = doc.claim_citations[index]

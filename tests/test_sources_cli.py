@@ -43,11 +43,24 @@ def findings(capsys, *args: str) -> tuple[int, list[dict]]:
     return code, json.loads(out)["findings"]
 
 
-def test_offline_check_reports_unchecked_sources_once_at_info(draft, tmp_path, capsys):
+def test_drafts_whose_sources_nobody_checks_get_no_source_notes(draft, tmp_path, capsys):
     code, found = findings(capsys, str(draft), "--cache-dir", str(tmp_path / "cache"))
-    source = [f for f in found if f["code"].startswith("VS7")]
-    assert [(f["rule"], f["line"], f["severity"]) for f in source] == [("source-not-checked", 3, "info")]
+    assert [f for f in found if f["code"].startswith("VS7")] == []
     assert code == 0
+
+
+def test_once_checking_starts_each_unchecked_source_is_noted_once_at_info(tmp_path, capsys):
+    draft = tmp_path / "two-sources.md"
+    draft.write_text(DRAFT + "\nIn all, 61.1% responded at 3 months (PMID: 31234567). "
+                     "Responses held at 6 months in 58% (PMID: 31234567).\n", encoding="utf-8")
+    saved = tmp_path / "paper.txt"
+    saved.write_text(PAPER_TEXT, encoding="utf-8")
+    cache = str(tmp_path / "cache")
+    assert run("sources", "add", "PMC9900001", "--file", str(saved), "--cache-dir", cache) == 0
+    capsys.readouterr()
+    code, found = findings(capsys, str(draft), "--cache-dir", cache)
+    notes = [(f["rule"], f["line"], f["severity"]) for f in found if f["rule"] == "source-not-checked"]
+    assert notes == [("source-not-checked", 7, "info")]
 
 
 @pytest.mark.parametrize("suffix, content", [

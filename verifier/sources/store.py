@@ -193,6 +193,10 @@ class SourceStore:
     def __contains__(self, target: str) -> bool:
         return self.get(target) is not None
 
+    def tracks(self, target: str) -> bool:
+        """Whether anyone has pulled or attached this source: a record, even an unreadable one."""
+        return self.get(target) is not None or (self.folder / file_name(canonical(target))).exists()
+
     def records(self) -> list[SourceRecord]:
         """Every readable record once, by key."""
         unique = {id(r): r for r in self._load().values()}
