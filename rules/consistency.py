@@ -14,16 +14,16 @@ import bisect
 import math
 import re
 from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
-from verifier.rules._text import quote
 from verifier.document import Document
 from verifier.model import Claim, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
+from verifier.rules._text import quote
 from verifier.sources.cited import citation_group_targets
 
 # --------------------------------------------------------------------------------------
@@ -113,8 +113,7 @@ _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ities", "ity", "nes
 def _stem(word: str) -> str:
     """A crude stem: the first six letters once a common suffix is gone (improved ~ improvement)."""
     word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
+    word = word.removesuffix("'s")
     word = word.strip("'-")
     if word in _IRREGULAR:
         return _IRREGULAR[word]
@@ -298,7 +297,7 @@ class _Analysis:
         return found if found is not None else math.log(len(self.texts) + 2) + 1
 
 
-_CACHE: "OrderedDict[int, _Analysis]" = OrderedDict()
+_CACHE: OrderedDict[int, _Analysis] = OrderedDict()
 
 
 def _analysis(doc: Document) -> _Analysis:
@@ -928,6 +927,8 @@ rise rose fell fall falls declined decline drop dropped regulate regulates regul
 promotes promoted change changed alleviate alleviates alleviated relieve relieved effective
 benefit benefits benefited helped help helps higher
 """.split())
+# "Music therapy may reduce anxiety" agrees with "its effect on anxiety is unclear".
+_HEDGE = re.compile(r"\b(?:may|might|could|possibly|potentially|perhaps|unclear|uncertain)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|unchanged|n[’']t|failed\s+to|did\s+not)\b", re.I)
 # Share of an availability statement's topic (weighted by rarity) that a figure's sentence
 # must cover, by what the two cite.
@@ -1154,12 +1155,17 @@ def _locate(doc: Document, sentence: int, phrase: str) -> int:
     return start + (match.start() if match else 0)
 
 
+# "an increase in serotonin (p < 0.001) and a decrease in cortisol": two assertions.
+_ASSERTION_BREAK = re.compile(_CLAUSE_BREAK.pattern + r"|\s+and\s+(?=an?\s)", re.I)
+
+
 def _asserting_clause(text: str, outcome: frozenset[str]) -> str | None:
     """The clause of a sentence that asserts an effect on the outcome, unless it is negated."""
-    for s, e in _clauses(text, re.compile(_CLAUSE_BREAK.pattern + r"|\s+and\s+(?=an?\s)", re.I)):
+    for s, e in _clauses(text, _ASSERTION_BREAK):
         clause = text[s:e]
         stems = set(_stems(clause))
-        if outcome <= stems and stems & _EFFECT_VERB and not _AVAILABILITY_CUE.search(clause):
+        if outcome <= stems and stems & _EFFECT_VERB and not _AVAILABILITY_CUE.search(clause) \
+                and not _HEDGE.search(clause):
             where = min(i for i, w in enumerate(_words(clause)) if _stem(w) in outcome)
             window = " ".join(_words(clause)[max(0, where - 8):where + 4])
             if not _NEGATION.search(window):
