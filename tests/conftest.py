@@ -62,3 +62,10 @@ def expected_pairs(text: str, rule: str | None = None) -> list[tuple[int, str]]:
 @pytest.fixture(scope="session")
 def digest_path() -> Path:
     return EXAMPLES / "music-therapy-digest.md"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory, monkeypatch):
+    """Runs write their result cache and source store to a temporary folder, not the repository."""
+    if "VERIFIER_CACHE_DIR" not in __import__("os").environ:
+        monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "verifier-cache"))

@@ -71,8 +71,8 @@ class Baseline:
 
     def prune(self, stale: list[dict]) -> int:
         """Drop stale entries and rewrite the file; returns how many were dropped."""
-        gone = {id(entry) for entry in stale}
-        kept = [entry for entry in self.entries if id(entry) not in gone]
+        gone = {(entry.get("path"), entry["fingerprint"]) for entry in stale}
+        kept = [entry for entry in self.entries if (entry.get("path"), entry["fingerprint"]) not in gone]
         _dump(self.path, kept)
         dropped = len(self.entries) - len(kept)
         self.entries = kept

@@ -125,7 +125,10 @@ def check(
     color: Annotated[ColorChoice, typer.Option(help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.")] = ColorChoice.auto,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only: no summary, notes or progress.")] = False,
     online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Fetch cited sources missing from the source store first [default: the online setting, else offline].", show_default=False)] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store and HTTP cache [default: the cache-dir setting, $VERIFIER_CACHE_DIR or ./cache].")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store, HTTP cache and result cache (default: the cache-dir setting, $VERIFIER_CACHE_DIR or ./cache).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read drafts (default: the number of cores).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
+    shard: Annotated[Optional[str], typer.Option(help="Check only shard K of N of the files (K/N, 1-based), for splitting a library across CI jobs.")] = None,
 ) -> None:
     """Check drafts and report problems with their statistics and citations."""
     from verifier.baseline import load as load_baseline, write as write_baseline_file
@@ -140,21 +143,41 @@ def check(
     configuration = Configuration(config, cli={
         "select": _split(select) or None, "extend-select": _split(extend_select), "ignore": _split(ignore),
         "fail-on": fail_on})
-    drafts = load_drafts(paths, stdin_filename, skip=configuration.excluded)
+    drafts = _shard(load_drafts(paths, stdin_filename, skip=configuration.excluded), shard)
     known = load_baseline(str(baseline)) if baseline is not None and write_baseline is None else None
     run = configuration.settings_for(drafts[0].path if drafts else "-")   # run-wide: sources, cache
     use_online = run.online if online is None else online
     store_dir = cache_dir or (Path(run.cache_dir) if run.cache_dir else None)
-    from verifier.cli_sources import rule_context  # sources: offline store unless --online
 
-    progress = _progress(len(drafts), quiet)
-    try:
-        result = lint([(d.path, d.text) for d in drafts], configuration.settings_for,
-                      context=lambda documents: rule_context(documents, run.options, use_online, store_dir),
-                      baseline=known, progress=progress.update if progress else None)
-    finally:
-        if progress:
-            progress.finish()
+    def rule_context(documents, options, online, folder):
+        from verifier.cli_sources import rule_context as sources_context  # offline store unless --online
+
+        return sources_context(documents, options, online, folder)
+
+    files = [(d.path, d.text) for d in drafts]
+    results = None
+    if not (no_cache or use_online or output_format == "html"):
+        from verifier.result_cache import ResultCache, folder_stamp, run_key
+        from verifier.sources.store import SourceStore, default_cache_dir
+
+        results = ResultCache(default_cache_dir(store_dir) / "results")
+        key = run_key(files, [configuration.settings_for(path) for path, _ in files], [
+            _file_stamp(baseline if known is not None else None),
+            folder_stamp(SourceStore.in_cache(store_dir).folder)])
+        result = _cached_result(results.load(key), files, configuration)
+    if results is None or result is None:
+        progress = _progress(len(drafts), quiet)
+        try:
+            result = lint(files, configuration.settings_for,
+                          context=lambda documents: rule_context(documents, run.options, use_online, store_dir),
+                          baseline=known, progress=progress.update if progress else None,
+                          jobs=jobs or os.cpu_count() or 1)
+        finally:
+            if progress:
+                progress.finish()
+        if results is not None:
+            results.store(key, result.diagnostics, suppressed=result.suppressed, baselined=result.baselined,
+                          stale_baseline=result.stale_baseline)
     if write_baseline is not None:
         count = write_baseline_file(str(write_baseline), result.diagnostics)
         if not quiet:
@@ -171,6 +194,7 @@ def check(
             _note(f"{baseline}: {stale} entr{'ies' if stale != 1 else 'y'} no longer match (fixed or changed); "
                   f"--prune-baseline drops them")
     report = Report(diagnostics=result.diagnostics, documents=result.documents, files_checked=len(drafts),
+                    paths=[d.path for d in drafts],
                     color=_use_color(color, output_format, output_file), quiet=quiet,
                     suppressed=result.suppressed, baselined=result.baselined)
     if statistics:
@@ -182,6 +206,42 @@ def check(
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     raise typer.Exit(1 if result.failing() and not exit_zero else 0)
+
+
+def _shard(drafts: list[Draft], shard: Optional[str]) -> list[Draft]:
+    """Every N-th draft starting at the K-th, in the stable order paths are expanded in."""
+    if shard is None:
+        return drafts
+    try:
+        k, n = (int(part) for part in shard.split("/"))
+        if not 1 <= k <= n:
+            raise ValueError
+    except ValueError:
+        raise UsageFailure(f"--shard takes K/N with 1 <= K <= N, not {shard!r}") from None
+    return drafts[k - 1::n]
+
+
+def _file_stamp(path: Optional[Path]) -> str:
+    """What the result cache needs to know about a file that shapes the findings (the baseline)."""
+    if path is None:
+        return "none"
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _cached_result(entry: Optional[dict], files, configuration):
+    """A LintResult rebuilt from a result-cache entry, without reading the drafts again."""
+    if entry is None:
+        return None
+    from verifier.engine import LintResult
+
+    return LintResult(documents=[], diagnostics=entry["diagnostics"],
+                      settings={path: configuration.settings_for(path) for path, _ in files},
+                      suppressed=entry.get("suppressed", 0), baselined=entry.get("baselined", 0),
+                      stale_baseline=entry.get("stale_baseline", []))
 
 
 class _Progress:

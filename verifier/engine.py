@@ -109,6 +109,7 @@ def lint(
     context: RuleContext | Callable[[list[Document]], RuleContext] | None = None,
     baseline: Baseline | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> LintResult:
     """The whole pipeline after reading: documents, rules, configuration, suppressions, baseline.
 
@@ -116,11 +117,12 @@ def lint(
     its own (the closest configuration file wins). The CLI and the tests both come
     through here, so fixtures see exactly what users see. ``context`` may be a function
     of the built documents (the CLI fills the source store for the sources they cite).
-    ``progress`` is called with the number of files built so far.
+    ``progress`` is called with the number of files built so far; ``jobs`` processes
+    build documents when there is enough text to make it pay.
     """
     settings_for = settings if callable(settings) else (lambda _path, _s=settings: _s)
     chosen = {path: settings_for(path) for path, _ in files}
-    documents = _build(files, chosen, progress)
+    documents = _build(files, chosen, progress, jobs)
     if callable(context):
         context = context(documents)
 
@@ -174,25 +176,79 @@ def _judged(rule: Rule) -> bool:
 
 
 def _build(files: Sequence[tuple[str, str]], chosen: dict[str, Settings],
-           progress: Callable[[int], None] | None) -> list[Document]:
-    """Documents in input order, built per attachment scope (and in chunks when reporting progress)."""
+           progress: Callable[[int], None] | None, jobs: int = 1) -> list[Document]:
+    """Documents in input order, built per attachment scope, in ``jobs`` processes when it pays."""
     from verifier.document import build_documents
 
-    built: dict[int, Document] = {}
     by_scope: dict[str, list[int]] = {}
     for index, (path, _) in enumerate(files):
         by_scope.setdefault(chosen[path].attachment, []).append(index)
-    chunk = 16 if progress else max(1, len(files))
+    chunks = [(scope, part) for scope, indexes in by_scope.items()
+              for part in _chunks(indexes, files, jobs, bool(progress))]
+    built: dict[int, Document] = {}
     done = 0
-    for scope, indexes in by_scope.items():
-        for at in range(0, len(indexes), chunk):
-            part = indexes[at:at + chunk]
-            for index, doc in zip(part, build_documents([files[i] for i in part], scope)):
-                built[index] = doc
-            done += len(part)
-            if progress:
-                progress(done)
+
+    def collect(part: list[int], documents: list[Document]) -> None:
+        nonlocal done
+        built.update(zip(part, documents))
+        done += len(part)
+        if progress:
+            progress(done)
+
+    if jobs > 1 and len(chunks) > 1:
+        for (scope, part), documents in zip(chunks, _build_in_processes(files, chunks, jobs)):
+            collect(part, documents)
+    else:
+        for scope, part in chunks:
+            collect(part, build_documents([files[i] for i in part], scope))
     return [built[i] for i in range(len(files))]
+
+
+# Below this much text, starting worker processes costs more than it saves.
+PARALLEL_MIN_CHARS = 200_000
+
+
+def _chunks(indexes: list[int], files: Sequence[tuple[str, str]], jobs: int, progress: bool) -> list[list[int]]:
+    """Split files into runs of similar size: several per worker so they stay busy, and
+    small enough that a progress bar moves."""
+    total = sum(len(files[i][1]) for i in indexes)
+    if jobs <= 1 or total < PARALLEL_MIN_CHARS:
+        size = 16 if progress else max(1, len(indexes))
+        return [indexes[at:at + size] for at in range(0, len(indexes), size)]
+    target = max(total // (jobs * 4), 1)
+    chunks, current, current_size = [], [], 0
+    for index in indexes:
+        current.append(index)
+        current_size += len(files[index][1])
+        if current_size >= target:
+            chunks.append(current)
+            current, current_size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _build_in_processes(files: Sequence[tuple[str, str]], chunks: list[tuple[str, list[int]]], jobs: int):
+    """Build chunks of documents in worker processes, yielding results in chunk order.
+
+    Workers are forked after the spaCy pipeline is loaded here, so each starts warm.
+    Where fork is unavailable, documents are built in this process.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from verifier.document import build_documents
+    from verifier.nlp import get_nlp
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        for scope, part in chunks:
+            yield build_documents([files[i] for i in part], scope)
+        return
+    get_nlp()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(build_documents, [files[i] for i in part], scope) for scope, part in chunks]
+        for future in futures:
+            yield future.result()
 
 
 def _groups(documents: list[Document], chosen: dict[str, Settings]) -> list[list[Document]]:

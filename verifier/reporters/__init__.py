@@ -28,6 +28,7 @@ class Report:
     quiet: bool = False          # findings only: no summary line
     suppressed: int = 0          # silenced by inline suppressions
     baselined: int = 0           # hidden by the baseline
+    paths: list[str] = field(default_factory=list)   # every file checked, with findings or not
 
     def counts(self) -> Counter:
         return Counter(d.severity.value for d in self.diagnostics)

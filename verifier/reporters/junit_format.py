@@ -20,7 +20,7 @@ def _clean(text: str) -> str:
 
 def render(report: Report) -> str:
     by_path = {path: list(group) for path, group in groupby(report.diagnostics, key=lambda d: d.path)}
-    paths = [doc.path for doc in report.documents] or list(by_path)
+    paths = list(report.paths) or [doc.path for doc in report.documents] or list(by_path)
     for path in by_path:
         if path not in paths:
             paths.append(path)

@@ -1,0 +1,104 @@
+"""Throughput, per-file latency and cold start of `verifier check`, with baselines.
+
+Usage: python bench/throughput.py [--runs 3] [--mb 1.0]
+
+Prints medians of several runs. The baselines are measured in the same run, since these
+machines are noisy: `python -c "import spacy"` for cold start, and proselint on the same
+corpus when it is installed. Nothing here is asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import DIGEST, build, size_of  # noqa: E402
+
+VERIFIER = [sys.executable, "-m", "verifier"]
+
+
+def timed(command: list[str], runs: int) -> float:
+    """Median wall time of a command, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def per_file_latency(files: list[Path], sample: int = 200) -> tuple[float, float]:
+    """Median and 95th-percentile time to check one file in a warm process."""
+    from verifier.document import build_documents
+    from verifier.engine import run_rules
+    from verifier.settings import Settings
+
+    settings = Settings()
+    build_documents([("warm.md", DIGEST.read_text(encoding="utf-8"))])
+    times = []
+    for path in files[:sample]:
+        text = path.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        run_rules(build_documents([(str(path), text)]), settings)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mb", type=float, default=1.0, help="corpus size in MB")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="verifier-bench-"))
+    try:
+        corpus = workdir / "corpus"
+        files = build(corpus, int(args.mb * 1_000_000))
+        megabytes = size_of(files) / 1_000_000
+        print(f"corpus: {len(files)} drafts, {megabytes:.2f} MB (sample digest + Check-COVID abstracts)")
+
+        spacy_import = timed([sys.executable, "-c", "import spacy"], args.runs + 2)
+        cold = timed(VERIFIER + ["check", "--no-cache", str(DIGEST)], args.runs + 2)
+        print(f"cold start: verifier check on the digest {cold:.2f} s; python -c 'import spacy' {spacy_import:.2f} s; "
+              f"difference {cold - spacy_import:+.2f} s")
+
+        one_job = timed(VERIFIER + ["check", "--no-cache", "--jobs", "1", "--format", "json", str(corpus)], args.runs)
+        all_jobs = timed(VERIFIER + ["check", "--no-cache", "--format", "json", str(corpus)], args.runs)
+        print(f"throughput, 1 process: {megabytes / one_job:.2f} MB/s ({one_job:.2f} s)")
+        print(f"throughput, default jobs: {megabytes / all_jobs:.2f} MB/s ({all_jobs:.2f} s); "
+              f"speed-up {one_job / all_jobs:.2f}x")
+
+        first = timed(VERIFIER + ["check", "--cache-dir", str(workdir / "cache"), "--format", "json", str(corpus)], 1)
+        again = timed(VERIFIER + ["check", "--cache-dir", str(workdir / "cache"), "--format", "json", str(corpus)], args.runs)
+        print(f"result cache: first run {first:.2f} s, unchanged re-run {again:.2f} s ({100 * again / first:.1f}%)")
+
+        median, p95 = per_file_latency(files)
+        print(f"per-file latency (warm): median {median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
+
+        proselint = shutil.which("proselint")
+        if proselint:
+            md_files = [str(p) for p in files]
+            baseline = timed([proselint, "check", *md_files] if _proselint_has_check(proselint) else [proselint, *md_files], 1)
+            print(f"proselint on the same corpus: {megabytes / baseline:.2f} MB/s; "
+                  f"verifier (1 process) is {baseline / one_job:.2f}x its speed")
+        else:
+            print("proselint: not installed (pip install proselint) - no baseline ratio")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _proselint_has_check(proselint: str) -> bool:
+    result = subprocess.run([proselint, "--help"], capture_output=True, text=True)
+    return " check" in result.stdout
+
+
+if __name__ == "__main__":
+    main()

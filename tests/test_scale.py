@@ -1,0 +1,105 @@
+"""Whole-library runs: worker processes, the result cache and shards give the same answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES
+from verifier.cli import main
+from verifier.engine import PARALLEL_MIN_CHARS
+
+DIGEST = EXAMPLES / "music-therapy-digest.md"
+
+
+def findings(capsys, *args) -> tuple[int, list[dict]]:
+    code = main(["check", "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)["findings"]
+
+
+@pytest.fixture
+def library(tmp_path):
+    """A small library: copies of the digest under other names, and the clean brief."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    copies = PARALLEL_MIN_CHARS // DIGEST.stat().st_size + 2
+    for n in range(copies):
+        text = DIGEST.read_text(encoding="utf-8").replace("Approximately 85%", f"Approximately {40 + n}%")
+        (folder / f"digest-{n:02d}.md").write_text(text, encoding="utf-8")
+    shutil.copy(EXAMPLES / "music-therapy-brief.md", folder / "brief.md")
+    return folder
+
+
+def test_worker_processes_give_the_same_findings(capsys, library):
+    _, one = findings(capsys, "--no-cache", "--jobs", "1", str(library))
+    _, two = findings(capsys, "--no-cache", "--jobs", "2", str(library))
+    assert one == two
+    # Cross-document rules still see every draft when documents are built in workers.
+    assert any(f["rule"] == "duplicate-passage" and f["related"][0]["path"] != f["path"] for f in two)
+
+
+def test_result_cache_answers_an_unchanged_run_and_notices_a_change(capsys, tmp_path):
+    draft = tmp_path / "draft.md"
+    draft.write_text("Music therapy helped 45% of patients.\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = findings(capsys, "--cache-dir", str(cache), str(draft))
+    assert len(list((cache / "results").glob("*.json"))) == 1
+    assert findings(capsys, "--cache-dir", str(cache), str(draft)) == first
+    draft.write_text("Music therapy helped 45% of patients [1].\n\n[1]: https://doi.org/10.1000/xyz123\n",
+                     encoding="utf-8")
+    code, changed = findings(capsys, "--cache-dir", str(cache), str(draft))
+    assert code == 0 and not [f for f in changed if f["rule"] == "unsourced-statistic"]
+
+
+def test_settings_are_part_of_the_key(capsys, tmp_path):
+    draft = tmp_path / "draft.md"
+    draft.write_text("Music therapy helped 45% of patients.\n", encoding="utf-8")
+    cache = str(tmp_path / "cache")
+    assert findings(capsys, "--cache-dir", cache, str(draft))[1]
+    assert findings(capsys, "--cache-dir", cache, "--ignore", "unsourced-statistic", str(draft))[1] == []
+
+
+def test_no_cache_writes_nothing(capsys, tmp_path):
+    findings(capsys, "--no-cache", "--cache-dir", str(tmp_path / "cache"), str(DIGEST))
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_corrupt_or_unwritable_cache_is_skipped(capsys, tmp_path):
+    cache = tmp_path / "cache"
+    expected = findings(capsys, "--no-cache", str(DIGEST))
+    assert findings(capsys, "--cache-dir", str(cache), str(DIGEST)) == expected
+    for entry in (cache / "results").glob("*.json"):
+        entry.write_text("{not json", encoding="utf-8")
+    assert findings(capsys, "--cache-dir", str(cache), str(DIGEST)) == expected
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    assert findings(capsys, "--cache-dir", str(blocked), str(DIGEST)) == expected
+
+
+def test_a_cache_hit_does_not_load_spacy(tmp_path):
+    env = dict(os.environ, VERIFIER_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "verifier", "check", "-q", str(DIGEST)]
+    subprocess.run(command, capture_output=True, env=env, check=False)
+    probe = ("import sys; from verifier.cli import main; code = main(['check', '-q', sys.argv[1]]); "
+             "print('SPACY' if 'spacy' in sys.modules else 'NO-SPACY', code)")
+    result = subprocess.run([sys.executable, "-c", probe, str(DIGEST)], capture_output=True, text=True, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "NO-SPACY 1"
+
+
+def test_shards_partition_the_files(capsys, library):
+    _, whole = findings(capsys, "--no-cache", "--select", "unsourced-statistic", str(library))
+    _, first = findings(capsys, "--no-cache", "--select", "unsourced-statistic", "--shard", "1/2", str(library))
+    _, second = findings(capsys, "--no-cache", "--select", "unsourced-statistic", "--shard", "2/2", str(library))
+    assert {f["path"] for f in first}.isdisjoint({f["path"] for f in second})
+    assert sorted(first + second, key=lambda f: f["fingerprint"]) == sorted(whole, key=lambda f: f["fingerprint"])
+
+
+@pytest.mark.parametrize("shard", ["0/2", "3/2", "x", "1/0"])
+def test_bad_shard_is_a_usage_error(capsys, shard):
+    assert main(["check", "--shard", shard, str(DIGEST)]) == 2
+    assert "--shard" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""The result cache: a run whose inputs have not changed is answered from disk.
+
+The key covers everything a run's findings depend on: each draft's path and content, the
+settings in force for it, the baseline, the source store's records, and verifier's own
+code. A hit loads no language pipeline at all. Entries live in ``<cache-dir>/results/``,
+one JSON file each; the folder is safe to delete, and a cache that cannot be read or
+written is skipped, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+from verifier import __version__
+from verifier.model import Diagnostic, Evidence, Location, Severity
+
+FORMAT = 1
+KEEP_ENTRIES = 64
+_CODE_ROOTS = ("verifier", "verifier.rules")
+
+
+def code_stamp() -> str:
+    """Size and modification time of verifier's own modules: editing a rule empties the cache."""
+    import importlib
+
+    parts = [__version__]
+    for name in _CODE_ROOTS:
+        package = importlib.import_module(name)
+        for folder in package.__path__:
+            for root, _dirs, files in os.walk(folder):
+                for file in sorted(files):
+                    if file.endswith((".py", ".toml")):
+                        stat = os.stat(os.path.join(root, file))
+                        parts.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def folder_stamp(folder: Path | None) -> str:
+    """Names, sizes and times of the files in a folder (the source store), or "none"."""
+    if folder is None or not folder.is_dir():
+        return "none"
+    entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file())
+    return hashlib.sha256(repr(entries).encode()).hexdigest()
+
+
+def run_key(drafts: Sequence[tuple[str, str]], settings: Sequence[object], extra: Sequence[str]) -> str:
+    """The key of one run: drafts in order with their settings, plus anything else that matters."""
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT}\x00{code_stamp()}\x00".encode())
+    for (path, text), chosen in zip(drafts, settings):
+        digest.update(path.encode("utf-8", "surrogatepass") + b"\x00")
+        digest.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        digest.update(json.dumps(asdict(chosen), sort_keys=True, default=str).encode() + b"\x00")
+    for item in extra:
+        digest.update(item.encode() + b"\x00")
+    return digest.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load(self, key: str) -> dict | None:
+        try:
+            with open(self.folder / f"{key}.json", encoding="utf-8") as handle:
+                entry = json.load(handle)
+            entry["diagnostics"] = [diagnostic_from_dict(d) for d in entry["diagnostics"]]
+            return entry
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, key: str, diagnostics: list[Diagnostic], **counts) -> None:
+        """Write atomically; on any failure (read-only or full disk) the run simply is not cached."""
+        entry = {"diagnostics": [diagnostic_to_dict(d) for d in diagnostics], **counts}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(entry, out)
+            os.replace(temporary, self.folder / f"{key}.json")
+            self._prune()
+        except OSError:
+            try:
+                os.unlink(temporary)  # type: ignore[possibly-undefined]
+            except (OSError, NameError):
+                pass
+
+    def _prune(self) -> None:
+        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP_ENTRIES:]:
+            old.unlink(missing_ok=True)
+
+
+def diagnostic_to_dict(diagnostic: Diagnostic) -> dict:
+    record = asdict(diagnostic)
+    record["severity"] = diagnostic.severity.value
+    return record
+
+
+def diagnostic_from_dict(record: dict) -> Diagnostic:
+    record = dict(record)
+    record["severity"] = Severity(record["severity"])
+    record["related"] = [Location(**r) for r in record["related"]]
+    record["evidence"] = Evidence(**record["evidence"]) if record["evidence"] else None
+    return Diagnostic(**record)
