@@ -103,3 +103,28 @@ def test_shards_partition_the_files(capsys, library):
 def test_bad_shard_is_a_usage_error(capsys, shard):
     assert main(["check", "--shard", shard, str(DIGEST)]) == 2
     assert "--shard" in capsys.readouterr().err
+
+
+def test_merged_shard_reports_equal_the_whole_run(capsys, library, tmp_path):
+    whole = tmp_path / "whole.json"
+    main(["check", "--no-cache", "--format", "json", "-o", str(whole), "--select", "VS1,VS3", str(library)])
+    parts = []
+    for k in (1, 2, 3):
+        part = tmp_path / f"shard-{k}.json"
+        main(["check", "--no-cache", "--format", "json", "-o", str(part), "--select", "VS1,VS3",
+              "--shard", f"{k}/3", str(library)])
+        parts.append(str(part))
+    capsys.readouterr()
+    code = main(["merge", *parts])
+    merged = json.loads(capsys.readouterr().out)
+    expected = json.loads(whole.read_text())
+    assert code == 1
+    assert merged["findings"] == expected["findings"] and merged["summary"] == expected["summary"]
+
+
+def test_merge_rejects_what_is_not_a_report(capsys, tmp_path):
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"version": 7, "findings": []}', encoding="utf-8")
+    assert main(["merge", str(bogus)]) == 2
+    assert "report version 7" in capsys.readouterr().err
+    assert main(["merge", str(tmp_path / "missing.json")]) == 2

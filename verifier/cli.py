@@ -279,6 +279,43 @@ def _append_step_summary(report, path: str) -> None:
         _note(f"GITHUB_STEP_SUMMARY {path}: cannot write ({error.strerror or error})")
 
 
+@app.command()
+def merge(
+    reports: Annotated[list[Path], typer.Argument(help="JSON reports of `verifier check --format json`, e.g. one per shard.", show_default=False)],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Any format `check` writes except html.")] = "json",
+    output_file: Annotated[Optional[Path], typer.Option("--output-file", "-o", help="Write the merged report here.")] = None,
+    fail_on: Annotated[str, typer.Option(help="Lowest severity that fails: error, warning or info.")] = "warning",
+) -> None:
+    """Merge JSON reports (from shards of one library) into one report, without reading the drafts."""
+    from verifier.model import Severity
+    from verifier.reporters import FORMATS, Report, render
+    from verifier.reporters.json_format import ReportFormatError, read_report
+
+    if output_format not in FORMATS or output_format == "html":
+        raise UsageFailure(f"--format must be one of {', '.join(f for f in FORMATS if f != 'html')}")
+    try:
+        threshold = Severity(fail_on)
+    except ValueError:
+        raise UsageFailure(f"--fail-on must be error, warning or info, not {fail_on!r}") from None
+    merged: dict[tuple[str, str], object] = {}
+    files = 0
+    for path in reports:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+        try:
+            diagnostics, count = read_report(text, str(path))
+        except ReportFormatError as error:
+            raise InputError(str(error)) from None
+        files += count
+        for diagnostic in diagnostics:
+            merged.setdefault((diagnostic.path, diagnostic.fingerprint), diagnostic)
+    diagnostics = sorted(merged.values(), key=lambda d: d.sort_key)
+    _write(render(output_format, Report(diagnostics=diagnostics, files_checked=files)), output_file)
+    raise typer.Exit(1 if any(d.severity.rank >= threshold.rank for d in diagnostics) else 0)
+
+
 @app.command("config")
 def show_config(
     path: Annotated[Optional[str], typer.Argument(
