@@ -461,6 +461,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         _error("out of memory")
         return 2
     except Exception as failure:  # a bug: still one line, with what to report
-        _error(f"internal error: {type(failure).__name__}: {failure} (please report this)")
+        first_line = (str(failure).strip().splitlines() or [""])[0]
+        _error(f"internal error: {type(failure).__name__}: {first_line} (please report this)")
         return 2
     return 0
