@@ -128,3 +128,8 @@ def test_merge_rejects_what_is_not_a_report(capsys, tmp_path):
     assert main(["merge", str(bogus)]) == 2
     assert "report version 7" in capsys.readouterr().err
     assert main(["merge", str(tmp_path / "missing.json")]) == 2
+
+
+def test_the_result_cache_hides_itself_from_git(capsys, tmp_path):
+    findings(capsys, "--cache-dir", str(tmp_path / "cache"), str(DIGEST))
+    assert (tmp_path / "cache" / "results" / ".gitignore").read_text().splitlines()[-1] == "*"

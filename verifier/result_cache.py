@@ -80,6 +80,10 @@ class ResultCache:
         entry = {"diagnostics": [diagnostic_to_dict(d) for d in diagnostics], **counts}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                # Like .ruff_cache: a pre-commit run must not leave untracked files in a drafts repository.
+                ignore.write_text("# written by verifier: the result cache is never committed\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(entry, out)
