@@ -46,8 +46,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy
+from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, TAG
 from spacy.language import Language
+from spacy.errors import MatchPatternError
 from spacy.matcher import Matcher
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span, Token
 
 from verifier.model import Claim
@@ -444,8 +448,10 @@ def _mark_at(doc: Doc, i: int, stop: int) -> _Mark | None:
     return _Mark(i, i + 1, value)
 
 
-def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> None:
-    """Mark number tokens in the token ranges, merging numbers written over several tokens."""
+def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Mark]]:
+    """Mark number tokens in the token ranges, merging numbers written over several tokens.
+
+    Returns (token index after the merges, mark) for each number, in order."""
     marks: list[_Mark] = []
     for start, stop in ranges:
         i = start
@@ -461,16 +467,19 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> None:
                     continue
             marks.append(mark)
             i = mark.end
-    by_char: dict[int, _Mark] = {doc[m.start].idx: m for m in marks}
     merges = [m for m in marks if m.end - m.start > 1]
     if merges:
         with doc.retokenize() as retokenizer:
             for mark in merges:
                 retokenizer.merge(doc[mark.start:mark.end])
-    for token in doc:
-        mark = by_char.get(token.idx)
-        if mark is None:
-            continue
+    # Token indexes shift left by the tokens each merge before them swallowed.
+    shift = 0
+    marked: list[tuple[int, _Mark]] = []
+    for mark in marks:
+        marked.append((mark.start - shift, mark))
+        shift += mark.end - mark.start - 1
+    for i, mark in marked:
+        token = doc[i]
         if mark.fraction:
             token._.set(_IS_FRAC, True)
             token._.set(_FRAC, mark.value)
@@ -479,6 +488,7 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> None:
             token._.set(_NUM, mark.value)
         token._.set(_WORDY, mark.wordy)
         token._.set(_MULTIPLIED, mark.multiplied)
+    return marked
 
 
 # --------------------------------------------------------------------------------------
@@ -1430,33 +1440,131 @@ def _finish(ctx: _Context, draft: _Draft) -> None:
         draft.operator = ">=" if word in ("more", "longer", "greater", "higher", "above", "over") else "<="
 
 
+# The Matcher calls back into Python for every "IN" set and every extension attribute,
+# on every token of every sentence it reads. The patterns above are written with them for
+# readability; ClaimFinder compiles them to attributes the Matcher compares in C:
+# - a word set ({"LOWER": {"IN": [...]}}, {"ORTH": {"IN": [...]}}) becomes a lexeme flag,
+#   set on each lexeme once, the first time a claim-bearing sentence holds it;
+# - number, fraction and gap marks become token attributes a blank pipeline leaves
+#   unused: TAG for numbers and fractions, LEMMA and ENT_KB_ID for the two gaps.
+_FIRST_FLAG, _LAST_FLAG = 19, 63  # spaCy's free lexeme flag bits (FLAG19..FLAG63)
+_TAG_NUM, _TAG_FRAC, _LEMMA_GAP, _KB_MEAN_GAP = "verifier_num", "verifier_frac", "verifier_gap", "verifier_mean_gap"
+_TOKEN_MARKS = {
+    _IS_NUM: ("TAG", _TAG_NUM), _IS_FRAC: ("TAG", _TAG_FRAC),
+    "verifier_gap": ("LEMMA", _LEMMA_GAP), "verifier_mean_gap": ("ENT_KB_ID", _KB_MEAN_GAP),
+}
+
+
+def _word_sets(rules: dict) -> list[tuple[str, frozenset[str]]]:
+    """The (attribute, words) sets of the patterns, the most useful to the Matcher first:
+    those a pattern can start with (tried on every token), then by how often they occur."""
+    counts: dict[tuple[str, frozenset[str]], list[int]] = {}
+    for _, _, patterns in rules.values():
+        for pattern in patterns:
+            leading = True
+            for step in pattern:
+                for attr, value in step.items():
+                    if isinstance(value, dict) and set(value) == {"IN"}:
+                        entry = counts.setdefault((attr, frozenset(value["IN"])), [0, 0])
+                        entry[0] |= leading
+                        entry[1] += 1
+                if step.get("OP") not in ("?", "*"):
+                    leading = False
+    return sorted(counts, key=lambda key: (-counts[key][0], -counts[key][1]))
+
+
 class ClaimFinder:
     """The ``verifier_claims`` component: sets ``doc._.verifier_claims`` (a list of Claim)."""
 
     def __init__(self, nlp: Language):
-        self.matcher = Matcher(nlp.vocab)
+        self.vocab = nlp.vocab
+        sets = _word_sets(_RULES)[: _LAST_FLAG - _FIRST_FLAG + 1]
+        self.flags = {key: _FIRST_FLAG + n for n, key in enumerate(sets)}
+        self.lexeme_flags: dict[int, int] = {}  # orth -> the flag bits set on its lexeme
+        self.orth_bits: dict[str, int] = {}  # word -> the bits of the ORTH sets that hold it
+        self.lower_bits: dict[str, int] = {}
+        for (attr, words), flag in self.flags.items():
+            table = self.lower_bits if attr == "LOWER" else self.orth_bits
+            for word in words:
+                table[word] = table.get(word, 0) | 1 << flag
+        # The schema knows no FLAGnn keys: validate the patterns as written, then compile.
+        self.matcher = Matcher(nlp.vocab, validate=False)
         self.rules: dict[int, tuple[str, int, object]] = {}
         for name, (priority, builder, patterns) in _RULES.items():
-            self.matcher.add(name, patterns)
+            errors = {i: e for i, e in enumerate(map(validate_token_pattern, patterns)) if e}
+            if errors:
+                raise MatchPatternError(name, errors)
+            self.matcher.add(name, [[self._compile(step) for step in pattern] for pattern in patterns])
             self.rules[nlp.vocab.strings[name]] = (name, priority, builder)
+        for value in (_TAG_NUM, _TAG_FRAC, _LEMMA_GAP, _KB_MEAN_GAP):
+            nlp.vocab.strings.add(value)
+        self.tag_num = nlp.vocab.strings[_TAG_NUM]
+        self.tag_frac = nlp.vocab.strings[_TAG_FRAC]
+
+    def _compile(self, step: dict) -> dict:
+        out: dict = {}
+        for attr, value in step.items():
+            if attr == "_":
+                for name, wanted in value.items():
+                    assert wanted is True and name in _TOKEN_MARKS, (name, wanted)
+                    key, mark = _TOKEN_MARKS[name]
+                    out[key] = mark
+            elif isinstance(value, dict) and set(value) == {"IN"} and (attr, frozenset(value["IN"])) in self.flags:
+                out[f"FLAG{self.flags[attr, frozenset(value['IN'])]}"] = True
+            else:
+                out[attr] = value
+        return out
+
+    def _set_flags(self, doc: Doc, start: int, end: int) -> None:
+        """Set the word-set flags on every lexeme in doc[start:end] that lacks them."""
+        known = self.lexeme_flags
+        vocab = self.vocab
+        for orth in set(doc.to_array(ORTH)[start:end].tolist()).difference(known):
+            lexeme = vocab[orth]
+            text = lexeme.orth_
+            bits = self.orth_bits.get(text, 0) | self.lower_bits.get(text.lower(), 0)
+            if bits:
+                lexeme.flags = lexeme.flags | bits
+            known[orth] = bits
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.verifier_claims = []
         text = doc.text
         if not _NUMBERISH.search(text):
             return doc
-        ranges = [(s.start, s.end) for s in doc.sents if _NUMBERISH.search(s.text)]
+        ranges = [(s.start, s.end) for s in doc.sents if _NUMBERISH.search(text[s.start_char:s.end_char])]
         if not ranges:
             return doc
-        mark_numbers(doc, ranges)
+        marked = mark_numbers(doc, ranges)
+        sents = [s for s in doc.sents if _NUMBERISH.search(text[s.start_char:s.end_char])]
+        self._annotate(doc, marked, sents)
         claims: list[Claim] = []
-        for sent in doc.sents:
-            if not _NUMBERISH.search(sent.text):
-                continue
+        for sent in sents:
             claims.extend(self._sentence_claims(doc, text, sent))
         claims.sort(key=lambda c: (c.start, c.end))
         doc._.verifier_claims = claims
         return doc
+
+    def _annotate(self, doc: Doc, marked: list[tuple[int, _Mark]], sents: list[Span]) -> None:
+        """Write number and gap marks to the tokens of sents, and flags to their lexemes."""
+        n = len(doc)
+        tags = [0] * n
+        for i, mark in marked:
+            tags[i] = self.tag_frac if mark.fraction else self.tag_num
+        gaps = [0] * n
+        mean_gaps = [0] * n
+        gap_id = self.vocab.strings[_LEMMA_GAP]
+        mean_gap_id = self.vocab.strings[_KB_MEAN_GAP]
+        tag_num = self.tag_num
+        for sent in sents:
+            self._set_flags(doc, sent.start, sent.end)
+            for i in range(sent.start, sent.end):
+                token = doc[i]
+                if _gap_ok(token):
+                    gaps[i] = gap_id
+                if _mean_gap_ok(token):
+                    mean_gaps[i] = mean_gap_id
+        doc.from_array([TAG, LEMMA, ENT_KB_ID], numpy.array([tags, gaps, mean_gaps], dtype="uint64").T)
 
     def _sentence_claims(self, doc: Doc, text: str, sent: Span) -> list[Claim]:
         if not any(t._.get(_IS_NUM) or t._.get(_IS_FRAC) or t.lower_ in _FREQUENCY_WORDS or t.lower_ in _FOLD_WORDS for t in sent):
@@ -1464,7 +1572,7 @@ class ClaimFinder:
         ctx = _Context(doc, text, sent.start, sent.end)
         seen: set[tuple[int, int, int]] = set()
         groups: list[_Group] = []
-        for match_id, start, end in self.matcher(sent):
+        for match_id, start, end in self.matcher(sent, allow_missing=True):
             start += sent.start
             end += sent.start
             key = (match_id, start, end)
