@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from verifier.citations import find_citations
 from verifier.markdown import parse
@@ -20,6 +20,8 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 # Scope within which a citation sources a claim: its sentence, or failing that its block.
 ATTACHMENT_SCOPES = ("sentence", "paragraph")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Document:
     attachment: str = "paragraph"
     # Citations that source each claim (same order as ``claims``).
     claim_citations: list[tuple[Citation, ...]] = field(default_factory=list)
+    # Analyses computed once and shared by the rules that ask for them (see ``memo``).
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- positions -------------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
@@ -94,10 +98,67 @@ class Document:
         return [c for c in self.citations if c.reference < 0 and not self.in_reference_list(c.start)]
 
     def citations_between(self, start: int, end: int) -> tuple[Citation, ...]:
-        return tuple(c for c in self.text_citations if start <= c.start < end)
+        """Running-text citations starting in ``[start, end)``, by position."""
+        lo = bisect.bisect_left(self._citation_starts, start)
+        hi = bisect.bisect_left(self._citation_starts, end, lo)
+        return tuple(self._citations_by_start[lo:hi])
+
+    @cached_property
+    def _citations_by_start(self) -> list[Citation]:
+        # A stable sort: citations sharing a span (a link and the PMID read from it) keep their order.
+        return sorted(self.text_citations, key=lambda c: c.start)
+
+    @cached_property
+    def _citation_starts(self) -> list[int]:
+        return [c.start for c in self._citations_by_start]
+
+    def sentence_citations(self, index: int) -> tuple[Citation, ...]:
+        """Citations that belong to a sentence, whether or not it holds a claim: those in it,
+        between it and the next sentence, and right after its full stop ("... improved.
+        ([PubMed](...))", "... 40%. (doi:...)")."""
+        return self.citations_between(self.sentences[index].start, _sentence_tail(self, index))
+
+    def sentence_of_citation(self, citation: Citation) -> int:
+        """Index of the sentence a running-text citation belongs to (the inverse of
+        ``sentence_citations``), or -1. A citation after the full stop belongs to the sentence
+        it closes, not to the fragment of citations after it."""
+        index = bisect.bisect_right(self._sentence_starts, citation.start) - 1
+        if index < 0 or self.sentences[index].block != self.block_at(citation.start):
+            return -1
+        if citation.start >= _sentence_tail(self, index):
+            return -1
+        if index > 0 and self.sentences[index - 1].block == self.sentences[index].block \
+                and _sentence_tail(self, index - 1) > citation.start:
+            return index - 1
+        return index
+
+    def claim_citation_groups(self, claim_index: int) -> list[tuple[Citation, ...]]:
+        """The distinct sources a claim cites: its citations grouped by span, in order.
+
+        A link to a PubMed page is one source read as two citations (``url:`` and ``pmid:``)
+        with one span, and so is a marker beside the entry it stands for.
+        """
+        return citation_groups(self.claim_citations[claim_index])
+
+    def memo(self, key: Hashable, factory: Callable[[Document], T]) -> T:
+        """``factory(self)``, computed on the first call with ``key`` and kept with the document,
+        so the rules of a family share one analysis however many documents a run holds."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = factory(self)
+            return value
 
     def sourced(self, claim_index: int) -> bool:
         return bool(self.claim_citations[claim_index])
+
+
+def citation_groups(citations: Iterable[Citation]) -> list[tuple[Citation, ...]]:
+    """Citations grouped by span (one source cited one way), ordered by span."""
+    spans: dict[tuple[int, int], list[Citation]] = {}
+    for citation in citations:
+        spans.setdefault((citation.start, citation.end), []).append(citation)
+    return [tuple(group) for _, group in sorted(spans.items(), key=lambda item: item[0])]
 
 
 def build_document(path: str, text: str, attachment: str = "paragraph") -> Document:
@@ -175,7 +236,7 @@ def attach(doc: Document, claim: Claim) -> tuple[Citation, ...]:
         sentence = doc.sentences[claim.sentence]
         # A citation right after the sentence's full stop still belongs to it:
         # "... improved. ([PubMed](...))" is a common way to cite.
-        found = doc.citations_between(sentence.start, _sentence_tail(doc, claim.sentence))
+        found = doc.sentence_citations(claim.sentence)
         if found or doc.attachment == "sentence":
             return found
         block = doc.blocks[sentence.block]
