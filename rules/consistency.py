@@ -10,10 +10,9 @@ not compared pair by pair.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -297,21 +296,9 @@ class _Analysis:
         return found if found is not None else math.log(len(self.texts) + 2) + 1
 
 
-_CACHE: OrderedDict[int, _Analysis] = OrderedDict()
-
-
 def _analysis(doc: Document) -> _Analysis:
     """One analysis per document, shared by the three rules (the engine runs them in turn)."""
-    key = id(doc)
-    cached = _CACHE.get(key)
-    if cached is not None and cached.doc is doc:
-        _CACHE.move_to_end(key)
-        return cached
-    built = _analyse(doc)
-    _CACHE[key] = built
-    while len(_CACHE) > 32:
-        _CACHE.popitem(last=False)
-    return built
+    return doc.memo("consistency", _analyse)
 
 
 def _analyse(doc: Document) -> _Analysis:
@@ -320,15 +307,14 @@ def _analyse(doc: Document) -> _Analysis:
         if claim.sentence >= 0:
             result.sentence_claims.setdefault(claim.sentence, []).append(claim)
     df: Counter[str] = Counter()
-    citations = _Citations(doc)
     for index, sentence in enumerate(doc.sentences):
         block = doc.blocks[sentence.block]
         prose = block.kind in _PROSE_BLOCKS and sentence.block not in doc.reference_blocks
-        text = _without_citations(doc, sentence.start, sentence.end, citations)
+        text = _without_citations(doc, sentence.start, sentence.end)
         stems = frozenset(_stems(text))
         result.texts.append(text)
         result.prose.append(prose)
-        result.sources.append(_sentence_sources(doc, index, citations))
+        result.sources.append(_sentence_sources(doc, index))
         result.block_sentences.setdefault(sentence.block, []).append(index)
         result.stems.append(stems)
         if prose:
@@ -343,25 +329,10 @@ def _analyse(doc: Document) -> _Analysis:
     return result
 
 
-class _Citations:
-    """The running-text citations of a document by position (``Document.citations_between``
-    scans them all, which is quadratic over a long document)."""
-
-    def __init__(self, doc: Document) -> None:
-        self.items = sorted(doc.text_citations, key=lambda c: c.start)
-        self.starts = [c.start for c in self.items]
-
-    def between(self, start: int, end: int):
-        lo = bisect.bisect_left(self.starts, start)
-        hi = bisect.bisect_left(self.starts, end)
-        return tuple(self.items[lo:hi])
-
-
-def _without_citations(doc: Document, start: int, end: int, citations: _Citations | None = None) -> str:
+def _without_citations(doc: Document, start: int, end: int) -> str:
     """A span of prose with its citations blanked (same length, so offsets still hold)."""
     text = list(doc.prose[start:end])
-    found = citations.between(start, end) if citations else doc.citations_between(start, end)
-    for citation in found:
+    for citation in doc.citations_between(start, end):
         for i in range(max(citation.start, start), min(citation.end, end)):
             text[i - start] = " "
     # The label of a blanked identifier ("doi:", "PMID:") goes too, or it reads as a clause break.
@@ -371,21 +342,8 @@ def _without_citations(doc: Document, start: int, end: int, citations: _Citation
 _ID_LABEL = re.compile(r"\b(?:doi|pmid|pmcid|pmc|isbn|arxiv)\s*:(?=\s|$)", re.I)
 
 
-def _sentence_citations(doc: Document, index: int, citations: _Citations):
-    """Citations of a sentence: in it, or right after it ("... improved. ([PubMed](...))")."""
-    sentence = doc.sentences[index]
-    end = doc.blocks[sentence.block].end
-    following = doc.sentences[index + 1] if index + 1 < len(doc.sentences) else None
-    if following is not None and following.block == sentence.block:
-        end = following.start
-        rest = _without_citations(doc, following.start, following.end, citations)
-        if not re.search(r"[A-Za-z0-9]", rest):
-            end = following.end
-    return citations.between(sentence.start, end)
-
-
-def _sentence_sources(doc: Document, index: int, citations: _Citations) -> frozenset[str]:
-    citations = _sentence_citations(doc, index, citations)
+def _sentence_sources(doc: Document, index: int) -> frozenset[str]:
+    citations = doc.sentence_citations(index)
     if not citations:
         return frozenset()
     targets = citation_group_targets(doc, citations)

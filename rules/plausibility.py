@@ -154,15 +154,12 @@ def _whole_number(claim: Claim) -> int | None:
 
 
 def _cited_study(doc: Document, index: int) -> frozenset[str] | None:
-    """The targets of the one citation that sources a claim, or None if it has none or
-    several. A marker and its reference entry ("[4]" and the URL it stands for) are one
-    citation at one place, so citations are told apart by where they sit."""
-    places: dict[tuple[int, int], set[str]] = {}
-    for citation in doc.claim_citations[index]:
-        places.setdefault((citation.start, citation.end), set()).add(citation.target)
-    if len(places) != 1:
+    """The targets of the one source that a claim cites, or None if it cites none or several
+    (a marker and the URL it stands for, "[4]", are one source)."""
+    sources = doc.claim_citation_groups(index)
+    if len(sources) != 1:
         return None
-    return frozenset(next(iter(places.values())))
+    return frozenset(c.target for c in sources[0])
 
 
 # --------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ The tiers are data (``domains.toml`` next to this module, installed as package d
 
 from __future__ import annotations
 
-import bisect
 import re
 import tomllib
 from dataclasses import dataclass
@@ -379,9 +378,8 @@ def _inline_company(doc: Document, sources: _Sources, verdicts: dict) -> tuple[s
     accompanied: set = set()
     alone: set = set()
     by_sentence: dict[int, list[Citation]] = {}
-    starts = [s.start for s in doc.sentences]
     for citation in doc.text_citations:
-        by_sentence.setdefault(_sentence_before(doc, starts, citation.start), []).append(citation)
+        by_sentence.setdefault(doc.sentence_of_citation(citation), []).append(citation)
     for sentence, cited in by_sentence.items():
         stronger = sentence >= 0 and any(verdicts.get(id(c)) is None or not verdicts[id(c)].weak for c in cited)
         for citation in cited:
@@ -391,17 +389,6 @@ def _inline_company(doc: Document, sources: _Sources, verdicts: dict) -> tuple[s
             keys = {id(citation), citation.target, ("entry", sources.entry_of(citation))}
             (accompanied if stronger else alone).update(keys)
     return accompanied, alone
-
-
-def _sentence_before(doc: Document, starts: list[int], offset: int) -> int:
-    """The sentence a citation belongs to: the last one starting before it in its block.
-
-    A citation after the full stop ("... improved. (doi:...)") lies outside every sentence.
-    """
-    index = bisect.bisect_right(starts, offset) - 1
-    if index >= 0 and doc.sentences[index].block == doc.block_at(offset):
-        return index
-    return -1
 
 
 def _pasted_passages(doc: Document, tiers: DomainTiers, site_keys: dict[str, str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from verifier.document import citation_groups
 from verifier.sources.ids import canonical, kind_of
 
 if TYPE_CHECKING:
@@ -17,13 +18,6 @@ if TYPE_CHECKING:
     from verifier.model import Citation
 
 RESOLVABLE = {"doi", "pmid", "pmcid", "url"}
-
-
-def _by_span(citations) -> dict[tuple[int, int], list]:
-    spans: dict[tuple[int, int], list] = {}
-    for citation in citations:
-        spans.setdefault((citation.start, citation.end), []).append(citation)
-    return spans
 
 
 def _pick(targets: list[str]) -> list[str]:
@@ -53,7 +47,7 @@ def reference_targets(doc: "Document", citation: "Citation") -> list[str]:
 def citation_group_targets(doc: "Document", citations) -> list[str]:
     """Canonical targets of citations (grouped by span), following markers to their entries."""
     found: list[str] = []
-    for span, group in sorted(_by_span(citations).items()):
+    for group in citation_groups(citations):
         direct = _pick([c.target for c in group])
         if not direct:
             for citation in group:
@@ -72,7 +66,7 @@ def claim_sources(doc: "Document", claim_index: int) -> list[str]:
 def document_sources(doc: "Document") -> dict[str, "Citation"]:
     """Every source a document cites (running text and reference lists), with its first citation."""
     first: dict[str, "Citation"] = {}
-    for span, group in sorted(_by_span(doc.citations).items()):
+    for group in citation_groups(doc.citations):
         targets = _pick([c.target for c in group])
         if not targets:
             for citation in group:
@@ -85,7 +79,7 @@ def document_sources(doc: "Document") -> dict[str, "Citation"]:
 def source_links(doc: "Document") -> dict[str, str]:
     """For sources cited by a link, the link's ``url:`` target: a fallback when the identifier fails."""
     links: dict[str, str] = {}
-    for span, group in sorted(_by_span(doc.citations).items()):
+    for group in citation_groups(doc.citations):
         urls = [c.target for c in group if kind_of(c.target) == "url"]
         if not urls:
             continue
