@@ -10,10 +10,16 @@ Two masks have the length of the text, so any offset in them is an offset in the
 
 markdown-it reports block positions as line ranges only, so inline structure is found
 with patterns over each block's lines.
+
+Any text parses: nesting deeper than :data:`MAX_NESTING` (which markdown-it would drop)
+or a failure inside markdown-it makes the file plain text, paragraphs of its lines.
+Masks are built from spans with one join of slices, so they cost about a copy of the
+text each, and no pattern here backtracks over a long line.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -29,14 +35,18 @@ _URL_LINE = re.compile(r"^[ \t]*<?https?://\S+>?[ \t]*$")
 _REFERENCE_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:")
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+# Found by _code_spans, which does this pattern's search without its backtracking.
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_BACKTICK_RUN = re.compile(r"`+")
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]*(?:\([^\s()]*\)[^\s<>()\[\]]*)*[^\s<>()\[\].,;:!?'\"]", re.I)
 _LINK_DESTINATION = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")
 _AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^<>\s]*>", re.I)
 _DOI = re.compile(r"\b(?:doi\s*:?\s*)?10\.\d{4,9}/[^\s\"<>\]]+", re.I)
 _PUBMED_ID = re.compile(r"\b(?:PMID|PMCID|PMC)\s*:?\s*(?:PMC)?\d+\b", re.I)
-_CITATION_MARKER = re.compile(r"\[\^[^\]\s]+\]|\[\d+(?:\s*[-–,]\s*\d+)*\]")
+# Footnote labels as verifier.citations reads them: no "[" inside, at most 100 characters
+# (allowing "[" made every "[^" of a long run rescan the rest of it).
+_CITATION_MARKER = re.compile(r"\[\^[^\]\s\[]{1,100}\]|\[\d+(?:\s*[-–,]\s*\d+)*\]")
 _INLINE_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 _LINK_BRACKETS = re.compile(r"!?\[|\]")
@@ -57,19 +67,79 @@ def line_starts_of(text: str) -> list[int]:
     return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    """Replace a span with spaces, keeping line breaks so lines stay where they are."""
-    for i in range(start, end):
-        if chars[i] not in "\r\n":
-            chars[i] = " "
+_NOT_LINE_BREAK = re.compile(r"[^\r\n]+")
 
 
-def _blank_matches(chars: list[str], pattern: re.Pattern, text: str, start: int, end: int) -> None:
-    for match in pattern.finditer(text, start, end):
-        _blank(chars, match.start(), match.end())
+def _blanked(segment: str) -> str:
+    """A span as blanks: every character a space but line breaks, so lines stay where they are."""
+    return _NOT_LINE_BREAK.sub(lambda m: " " * (m.end() - m.start()), segment)
 
 
-_PARSER = MarkdownIt("commonmark").enable("table")
+def _apply_blanks(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
+    """``text`` with ``spans`` blanked; spans are offsets less ``offset``, in any order, may overlap.
+
+    One join of slices: a mask costs about one copy of the text, not a list of characters.
+    """
+    if not spans:
+        return text
+    pieces = []
+    kept = 0
+    for start, end in sorted(spans):
+        start, end = max(start - offset, kept), min(end - offset, len(text))
+        if end <= start:
+            continue
+        pieces.append(text[kept:start])
+        pieces.append(_blanked(text[start:end]))
+        kept = end
+    pieces.append(text[kept:])
+    return "".join(pieces)
+
+
+def _spans(pattern: re.Pattern, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    return [match.span() for match in pattern.finditer(text, start, len(text) if end is None else end)]
+
+
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans ``_CODE_SPAN.finditer(text, start, end)`` finds, in linear time.
+
+    The pattern retries every position of a backtick run that nothing closes, each time
+    scanning to the end of the block: minutes for a line of backticks. Same search, run
+    by run: an opener is the rest of its run from some position (L backticks), closed by
+    the next run of exactly L; when none closes it, the opener starts one backtick later.
+    """
+    runs = [m.span() for m in _BACKTICK_RUN.finditer(text, start, end)]
+    if len(runs) < 2:
+        return []
+    by_length: dict[int, list[int]] = {}
+    for index, (run_start, run_end) in enumerate(runs):
+        by_length.setdefault(run_end - run_start, []).append(index)
+    found = []
+    index = 0
+    while index < len(runs):
+        run_start, run_end = runs[index]
+        index += 1
+        for opener in range(run_start, run_end):
+            same_length = by_length.get(run_end - opener, ())
+            after = bisect.bisect_left(same_length, index)
+            if after < len(same_length):
+                closer = same_length[after]
+                found.append((opener, runs[closer][1]))
+                index = closer + 1
+                break
+    return found
+
+
+# Nesting deeper than this (list items, block quotes) is not Markdown anyone writes: such a
+# file is read as plain text. markdown-it silently drops what lies beyond its nesting limit
+# and recurses about twice per level, so the limit also keeps it well within the stack.
+MAX_NESTING = 100
+# Blocks only: inline tokens are never read (inline structure is found by patterns).
+_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table").disable("inline")
+_CONTAINER_OPENS = {"list_item_open", "blockquote_open"}
+
+
+class _NotMarkdown(Exception):
+    """markdown-it cannot read the text (nesting beyond any draft's, or a failure of its own)."""
 
 
 def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
@@ -96,16 +166,20 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
         source_for_parser = "\n" * (fm_lines - 1) + text[front_matter.end():]
 
     if markdown:
-        raw_blocks.extend(_markdown_blocks(source_for_parser))
+        try:
+            raw_blocks.extend(_markdown_blocks(source_for_parser))
+        except _NotMarkdown:
+            markdown = False
+            raw_blocks.extend(_plain_blocks(text, starts, first_line=raw_blocks[0][2] if raw_blocks else 0))
     else:
         raw_blocks.extend(_plain_blocks(text, starts))
 
-    covered = set()
-    for _, first, last, _ in raw_blocks:
-        covered.update(range(first, last))
     if markdown:
+        covered = bytearray(line_count)
+        for _, first, last, _ in raw_blocks:
+            covered[first:last] = b"\x01" * (min(last, line_count) - min(first, line_count))
         for line in range(line_count):
-            if line not in covered and _REFERENCE_DEFINITION.match(text[starts[line]:line_end(line)]):
+            if not covered[line] and _REFERENCE_DEFINITION.match(text[starts[line]:line_end(line)]):
                 raw_blocks.append(("reference_definition", line, line + 1, 0))
 
     blocks: list[Block] = []
@@ -127,7 +201,14 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
 
 
 def _markdown_blocks(source: str) -> list[tuple[str, int, int, int]]:
-    tokens = _PARSER.parse(source)
+    try:
+        tokens = _PARSER.parse(source)
+    except (RecursionError, MemoryError):
+        raise _NotMarkdown from None
+    except Exception as error:  # markdown-it's own bug on some input: still read the file
+        raise _NotMarkdown from error
+    if any(t.type in _CONTAINER_OPENS and t.level + 1 >= MAX_NESTING for t in tokens):
+        raise _NotMarkdown  # markdown-it dropped the rest of the container, maybe of the file
     found: list[tuple[str, int, int, int]] = []
     containers: list[str] = []
     in_table_row = False
@@ -159,11 +240,12 @@ def _markdown_blocks(source: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
-def _plain_blocks(text: str, starts: list[int]) -> list[tuple[str, int, int, int]]:
-    """Plain text: paragraphs are runs of non-blank lines."""
+def _plain_blocks(text: str, starts: list[int], first_line: int = 0) -> list[tuple[str, int, int, int]]:
+    """Plain text: paragraphs are runs of non-blank lines (from ``first_line``)."""
     found = []
     first = None
-    for line, start in enumerate(starts):
+    for line in range(first_line, len(starts)):
+        start = starts[line]
         end = starts[line + 1] if line + 1 < len(starts) else len(text)
         blank = not text[start:end].strip()
         if blank and first is not None:
@@ -221,43 +303,49 @@ def _assign_sections(blocks: list[Block]) -> list[Block]:
 
 
 def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
-    chars = list(text)
+    # visible: everything outside blocks (blank lines, stray markup) and inside non-prose
+    # blocks is blank; so are comments and code spans in prose blocks.
+    hidden: list[tuple[int, int]] = []
     covered_end = 0
     for block in blocks:
-        # Everything outside blocks (blank lines, stray markup) is not prose.
-        _blank(chars, covered_end, block.start)
+        hidden.append((covered_end, block.start))
         covered_end = max(covered_end, block.end)
         if not block.is_prose:
-            _blank(chars, block.start, block.end)
-    _blank(chars, covered_end, len(text))
-    for block in blocks:
-        if block.is_prose:
-            _blank_matches(chars, _HTML_COMMENT, text, block.start, block.end)
-            _blank_matches(chars, _CODE_SPAN, text, block.start, block.end)
-    visible = "".join(chars)
+            hidden.append((block.start, block.end))
+        else:
+            hidden.extend(_spans(_HTML_COMMENT, text, block.start, block.end))
+            hidden.extend(_code_spans(text, block.start, block.end))
+    hidden.append((covered_end, len(text)))
+    visible = _apply_blanks(text, hidden)
 
+    pieces = []
+    kept = 0
     for block in blocks:
-        if not block.is_prose:
+        if not block.is_prose or block.end <= block.start:
             continue
         start, end = block.start, block.end
-        # Order matters: destinations before bare URLs, identifiers before brackets.
-        for pattern in (_LINK_DESTINATION, _AUTOLINK, _URL, _DOI, _PUBMED_ID, _CITATION_MARKER, _INLINE_HTML):
-            _blank_matches(chars, pattern, visible, start, end)
-        current = "".join(chars[start:end])
-        for pattern in (_EMPHASIS, _LINK_BRACKETS):
-            for match in pattern.finditer(current):
-                _blank(chars, start + match.start(), start + match.end())
-        line_prefix_scope = "".join(chars[start:end]) if block.kind != "paragraph" else ""
-        if block.kind in {"list_item", "blockquote", "heading"}:
-            for match in _LINE_PREFIX.finditer(line_prefix_scope):
-                _blank(chars, start + match.start(), start + match.end())
-        if block.kind == "table":
-            row = "".join(chars[start:end])
-            if _TABLE_DELIMITER_ROW.fullmatch(row.strip() or "|"):
-                _blank(chars, start, end)
-            for i, ch in enumerate(row):
-                if ch == "|":
-                    chars[start + i] = " "
-        if block.kind == "reference_definition":
-            _blank(chars, start, end)
-    return visible, "".join(chars)
+        pieces.append(visible[kept:start])
+        pieces.append(_prose_of_block(visible, block))
+        kept = end
+    pieces.append(visible[kept:])
+    return visible, "".join(pieces)
+
+
+def _prose_of_block(visible: str, block: Block) -> str:
+    """A prose block's text without markup and addresses, each step reading the one before."""
+    start, end = block.start, block.end
+    if block.kind == "reference_definition":
+        return _blanked(visible[start:end])
+    # Order matters: destinations before bare URLs, identifiers before brackets.
+    addresses: list[tuple[int, int]] = []
+    for pattern in (_LINK_DESTINATION, _AUTOLINK, _URL, _DOI, _PUBMED_ID, _CITATION_MARKER, _INLINE_HTML):
+        addresses.extend(_spans(pattern, visible, start, end))
+    current = _apply_blanks(visible[start:end], addresses, offset=start)
+    current = _apply_blanks(current, _spans(_EMPHASIS, current) + _spans(_LINK_BRACKETS, current))
+    if block.kind in {"list_item", "blockquote", "heading"}:
+        current = _apply_blanks(current, _spans(_LINE_PREFIX, current))
+    if block.kind == "table":
+        if _TABLE_DELIMITER_ROW.fullmatch(current.strip() or "|"):
+            current = _blanked(current)
+        current = current.replace("|", " ")
+    return current
