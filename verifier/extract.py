@@ -47,9 +47,9 @@ import re
 from dataclasses import dataclass, field
 
 import numpy
-from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, TAG
-from spacy.language import Language
+from spacy.attrs import ENT_KB_ID, IDX, LEMMA, LENGTH, ORTH, SENT_START, SPACY, TAG
 from spacy.errors import MatchPatternError
+from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span, Token
@@ -84,12 +84,24 @@ _FOLD_WORDS = {
 _FREQUENCY_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 
 # Text that can hold a claim has a digit or one of these words; anything else is skipped.
-_NUMBERISH = re.compile(
-    r"\d|\b(?:" + "|".join(sorted(
-        set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS) | set(_FOLD_WORDS) | set(_FREQUENCY_WORDS),
-        key=len, reverse=True)) + r")\b",
-    re.I,
-)
+_NUMBERISH_WORDS = set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS) | set(_FOLD_WORDS) | set(_FREQUENCY_WORDS)
+_NUMBERISH_WORD = "(?:" + "|".join(sorted(_NUMBERISH_WORDS, key=len, reverse=True)) + ")"
+_NUMBERISH = re.compile(r"\d|\b" + _NUMBERISH_WORD + r"\b", re.I)
+_NUMBERISH_RUN = re.compile(_NUMBERISH_WORD, re.I)
+_DIGIT = re.compile(r"\d")
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _numberish(text: str) -> bool:
+    """``_NUMBERISH.search(text)``, several times faster: a word between two \\b is a whole
+    run of word characters, looked up in a set (by the regex when not ASCII, where
+    IGNORECASE folds more than str.lower does: "ſix")."""
+    if _DIGIT.search(text):
+        return True
+    for run in _WORD_RUN.findall(text):
+        if run.lower() in _NUMBERISH_WORDS if run.isascii() else _NUMBERISH_RUN.fullmatch(run):
+            return True
+    return False
 
 _PERCENT_WORDS = {"%", "percent", "pct", "％"}
 _SIGNS = {
@@ -372,6 +384,9 @@ if not Token.has_extension("verifier_mean_gap"):
     Token.set_extension("verifier_mean_gap", getter=_mean_gap_ok)
 if not Doc.has_extension("verifier_claims"):
     Doc.set_extension("verifier_claims", default=None)
+# The text a doc was made from, when the caller has it: Doc.text joins every token anew.
+if not Doc.has_extension("verifier_text"):
+    Doc.set_extension("verifier_text", default=None)
 
 
 @dataclass
@@ -448,14 +463,39 @@ def _mark_at(doc: Doc, i: int, stop: int) -> _Mark | None:
     return _Mark(i, i + 1, value)
 
 
+_HAS_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS)
+_MAY_START_NUMBER: dict[int, bool] = {}  # orth -> whether _mark_at can return a mark there
+
+
+def _may_start_number(orth: int, vocab) -> bool:
+    """Whether a token with this text can start a number (see _mark_at): a digit in it,
+    or a number or fraction word."""
+    known = _MAY_START_NUMBER.get(orth)
+    if known is None:
+        text = vocab.strings[orth]
+        known = _MAY_START_NUMBER[orth] = bool(_HAS_DIGIT.search(text)) or text.lower() in _NUMBER_WORDS
+    return known
+
+
 def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Mark]]:
     """Mark number tokens in the token ranges, merging numbers written over several tokens.
 
     Returns (token index after the merges, mark) for each number, in order."""
     marks: list[_Mark] = []
+    # Only a token with a digit or a number word can start a number: try those alone.
+    orths = doc.to_array(ORTH).tolist()
+    known, vocab = _MAY_START_NUMBER, doc.vocab
+    candidates = [i for i, orth in enumerate(orths) if (known[orth] if orth in known else _may_start_number(orth, vocab))]
+    k = 0
     for start, stop in ranges:
         i = start
-        while i < stop:
+        while True:
+            while k < len(candidates) and candidates[k] < i:
+                k += 1
+            if k == len(candidates) or candidates[k] >= stop:
+                break
+            i = candidates[k]
             mark = _mark_at(doc, i, stop)
             if mark is None:
                 i += 1
@@ -1455,6 +1495,56 @@ _TOKEN_MARKS = {
 }
 
 
+_DASH, _NOT_NUM = "dash", "not a number"  # gap marks that depend on the token, not the lexeme
+# Every pattern has a step only these tokens match: numbers, fractions and these words.
+_ANCHOR_WORDS = set(_FREQUENCY_WORDS) | set(_FOLD_WORDS) | {"half"}
+
+
+def _reach(rules: dict) -> tuple[int, int]:
+    """How many words a match can hold before and after its anchor (the first step that
+    only a number, a fraction or an anchor word matches); whitespace tokens not counted."""
+    left = right = 0
+    for name, (_, _, patterns) in rules.items():
+        for pattern in patterns:
+            widths = []
+            anchor = None
+            for k, step in enumerate(pattern):
+                op = step.get("OP")
+                if step.get("IS_SPACE") is True:
+                    widths.append(0)  # whitespace, any number of tokens
+                    continue
+                bounded = re.fullmatch(r"\{(\d*),(\d+)\}|\{(\d+)\}", op or "")
+                if op in (None, "!", "?"):
+                    widths.append(1)
+                elif bounded:
+                    widths.append(int(bounded.group(2) or bounded.group(3)))
+                else:
+                    raise ValueError(f"{name}: unbounded step {step}")
+                lower = step.get("LOWER")
+                words = {lower} if isinstance(lower, str) else set(lower.get("IN", ())) if isinstance(lower, dict) else None
+                if anchor is None and op is None and (
+                    step.get("_") in ({_IS_NUM: True}, {_IS_FRAC: True}) or (words and words <= _ANCHOR_WORDS and set(step) == {"LOWER"})
+                ):
+                    anchor = k
+            if anchor is None:
+                raise ValueError(f"{name}: a pattern without an anchor step")
+            left = max(left, sum(widths[:anchor]))
+            right = max(right, sum(widths[anchor + 1:]))
+    return left, right
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int, int, int]]:
+    """(start, end, start_char, end_char) of each sentence, as ``doc.sents`` has them."""
+    columns = doc.to_array([SENT_START, IDX, LENGTH])
+    n = len(doc)
+    if n == 0:
+        return []
+    starts = [0, *(numpy.flatnonzero(columns[1:, 0] == 1) + 1).tolist(), n]
+    idx = columns[:, 1].tolist()
+    length = columns[:, 2].tolist()
+    return [(a, b, idx[a], idx[b - 1] + length[b - 1]) for a, b in zip(starts, starts[1:])]
+
+
 def _word_sets(rules: dict) -> list[tuple[str, frozenset[str]]]:
     """The (attribute, words) sets of the patterns, the most useful to the Matcher first:
     those a pattern can start with (tried on every token), then by how often they occur."""
@@ -1480,7 +1570,6 @@ class ClaimFinder:
         self.vocab = nlp.vocab
         sets = _word_sets(_RULES)[: _LAST_FLAG - _FIRST_FLAG + 1]
         self.flags = {key: _FIRST_FLAG + n for n, key in enumerate(sets)}
-        self.lexeme_flags: dict[int, int] = {}  # orth -> the flag bits set on its lexeme
         self.orth_bits: dict[str, int] = {}  # word -> the bits of the ORTH sets that hold it
         self.lower_bits: dict[str, int] = {}
         for (attr, words), flag in self.flags.items():
@@ -1500,6 +1589,10 @@ class ClaimFinder:
             nlp.vocab.strings.add(value)
         self.tag_num = nlp.vocab.strings[_TAG_NUM]
         self.tag_frac = nlp.vocab.strings[_TAG_FRAC]
+        self.gap_id = nlp.vocab.strings[_LEMMA_GAP]
+        self.mean_gap_id = nlp.vocab.strings[_KB_MEAN_GAP]
+        self.reach_left, self.reach_right = _reach(_RULES)
+        self.lexemes: dict[int, tuple] = {}  # orth -> _facts
 
     def _compile(self, step: dict) -> dict:
         out: dict = {}
@@ -1515,70 +1608,131 @@ class ClaimFinder:
                 out[attr] = value
         return out
 
-    def _set_flags(self, doc: Doc, start: int, end: int) -> None:
-        """Set the word-set flags on every lexeme in doc[start:end] that lacks them."""
-        known = self.lexeme_flags
-        vocab = self.vocab
-        for orth in set(doc.to_array(ORTH)[start:end].tolist()).difference(known):
-            lexeme = vocab[orth]
-            text = lexeme.orth_
-            bits = self.orth_bits.get(text, 0) | self.lower_bits.get(text.lower(), 0)
-            if bits:
-                lexeme.flags = lexeme.flags | bits
-            known[orth] = bits
+    def _facts(self, orth: int) -> tuple:
+        """What the claim finder needs to know of a lexeme, computed once per lexeme:
+        (lower, anchor word, is_space, gap: True/False/None when the token decides,
+        mean gap: likewise), and its word-set flags set on the way."""
+        lexeme = self.vocab[orth]
+        text = lexeme.orth_
+        lower = lexeme.lower_
+        bits = self.orth_bits.get(text, 0) | self.lower_bits.get(lower, 0)
+        if bits:
+            lexeme.flags = lexeme.flags | bits
+        # Mirrors _gap_ok and _mean_gap_ok. Where the token decides: _DASH (a gap when glued
+        # to the tokens on both sides) or _NOT_NUM (a gap unless it is a number).
+        if lexeme.is_space or lower in ("more", "fewer", "less"):
+            gap = True
+        elif text in _DASHES:
+            gap = _DASH  # had it no neighbours, a dash has no letter: never a gap
+        elif not (
+            lexeme.is_punct or lexeme.is_stop or lexeme.like_num
+            or lower in _GAP_BLOCK or not any(ch.isalpha() for ch in lower)
+        ):
+            gap = _NOT_NUM
+        else:
+            gap = False
+        if lexeme.is_space:
+            mean_gap = True
+        elif text in ("-", "‐"):
+            mean_gap = _DASH
+        elif lexeme.is_alpha and lower not in _MEAN_GAP_BLOCK:
+            mean_gap = _NOT_NUM
+        else:
+            mean_gap = False
+        facts = self.lexemes[orth] = (
+            lower, lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS, lexeme.is_space, gap, mean_gap, lower in _ANCHOR_WORDS,
+        )
+        return facts
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.verifier_claims = []
-        text = doc.text
-        if not _NUMBERISH.search(text):
+        text = doc._.verifier_text
+        if text is None:
+            text = doc.text
+        if not _numberish(text):
             return doc
-        ranges = [(s.start, s.end) for s in doc.sents if _NUMBERISH.search(text[s.start_char:s.end_char])]
-        if not ranges:
+        numberish = [(start, end) for start, end, start_char, end_char in sentence_spans(doc) if _numberish(text[start_char:end_char])]
+        if not numberish:
             return doc
-        marked = mark_numbers(doc, ranges)
-        sents = [s for s in doc.sents if _NUMBERISH.search(text[s.start_char:s.end_char])]
-        self._annotate(doc, marked, sents)
+        marked = mark_numbers(doc, numberish)
+        tag_num, tag_frac = self.tag_num, self.tag_frac
+        n = len(doc)
+        tags = [0] * n
+        for i, mark in marked:
+            tags[i] = tag_frac if mark.fraction else tag_num
+        columns = doc.to_array([ORTH, SPACY]).tolist()
+        lexemes = self.lexemes
+        facts = [lexemes.get(orth) or self._facts(orth) for orth, _ in columns]
+        spacy = [bool(glued) for _, glued in columns]
+        sentences = []  # (start, end, windows) of the sentences that can hold a claim
+        for start, end, start_char, end_char in sentence_spans(doc):
+            if not _numberish(text[start_char:end_char]):
+                continue
+            if not any(tags[i] or facts[i][1] for i in range(start, end)):
+                continue  # no number, fraction, "twice" or "threefold"
+            anchors = [i for i in range(start, end) if tags[i] or facts[i][5]]
+            sentences.append((start, end, self._windows(facts, anchors, start, end)))
+        # Gap marks, for the tokens the Matcher will read.
+        gaps = [0] * n
+        mean_gaps = [0] * n
+        gap_id, mean_gap_id = self.gap_id, self.mean_gap_id
+        for _, _, windows in sentences:
+            for low, high in windows:
+                for i in range(low, high):
+                    gap, mean_gap = facts[i][3], facts[i][4]
+                    if gap is _DASH or mean_gap is _DASH:
+                        glued = i > 0 and not spacy[i - 1] and not spacy[i]
+                        gap = glued if gap is _DASH else gap
+                        mean_gap = glued if mean_gap is _DASH else mean_gap
+                    if gap is _NOT_NUM:
+                        gap = tags[i] != tag_num
+                    if mean_gap is _NOT_NUM:
+                        mean_gap = tags[i] != tag_num
+                    if gap:
+                        gaps[i] = gap_id
+                    if mean_gap:
+                        mean_gaps[i] = mean_gap_id
+        doc.from_array([TAG, LEMMA, ENT_KB_ID], numpy.array([tags, gaps, mean_gaps], dtype="uint64").T)
         claims: list[Claim] = []
-        for sent in sents:
-            claims.extend(self._sentence_claims(doc, text, sent))
+        for start, end, windows in sentences:
+            claims.extend(self._sentence_claims(doc, text, start, end, windows))
         claims.sort(key=lambda c: (c.start, c.end))
         doc._.verifier_claims = claims
         return doc
 
-    def _annotate(self, doc: Doc, marked: list[tuple[int, _Mark]], sents: list[Span]) -> None:
-        """Write number and gap marks to the tokens of sents, and flags to their lexemes."""
-        n = len(doc)
-        tags = [0] * n
-        for i, mark in marked:
-            tags[i] = self.tag_frac if mark.fraction else self.tag_num
-        gaps = [0] * n
-        mean_gaps = [0] * n
-        gap_id = self.vocab.strings[_LEMMA_GAP]
-        mean_gap_id = self.vocab.strings[_KB_MEAN_GAP]
-        tag_num = self.tag_num
-        for sent in sents:
-            self._set_flags(doc, sent.start, sent.end)
-            for i in range(sent.start, sent.end):
-                token = doc[i]
-                if _gap_ok(token):
-                    gaps[i] = gap_id
-                if _mean_gap_ok(token):
-                    mean_gaps[i] = mean_gap_id
-        doc.from_array([TAG, LEMMA, ENT_KB_ID], numpy.array([tags, gaps, mean_gaps], dtype="uint64").T)
+    def _windows(self, facts: list[tuple], anchors: list[int], start: int, end: int) -> list[tuple[int, int]]:
+        """The token ranges of doc[start:end] that hold every match: around each anchor,
+        the reach of the patterns in words, and any whitespace tokens at their edges."""
+        windows: list[tuple[int, int]] = []
+        for anchor in anchors:
+            low, words = anchor, 0
+            while low > start and (facts[low - 1][2] or words < self.reach_left):
+                words += not facts[low - 1][2]
+                low -= 1
+            high, words = anchor + 1, 0
+            while high < end and (facts[high][2] or words < self.reach_right):
+                words += not facts[high][2]
+                high += 1
+            if windows and low <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(high, windows[-1][1]))
+            else:
+                windows.append((low, high))
+        return windows
 
-    def _sentence_claims(self, doc: Doc, text: str, sent: Span) -> list[Claim]:
-        if not any(t._.get(_IS_NUM) or t._.get(_IS_FRAC) or t.lower_ in _FREQUENCY_WORDS or t.lower_ in _FOLD_WORDS for t in sent):
-            return []
-        ctx = _Context(doc, text, sent.start, sent.end)
+    def _sentence_claims(self, doc: Doc, text: str, sent_start: int, sent_end: int, windows: list[tuple[int, int]]) -> list[Claim]:
+        ctx = _Context(doc, text, sent_start, sent_end)
         seen: set[tuple[int, int, int]] = set()
         groups: list[_Group] = []
-        for match_id, start, end in self.matcher(sent, allow_missing=True):
-            start += sent.start
-            end += sent.start
-            key = (match_id, start, end)
+        # Matching each window rather than the sentence finds the same matches in the same
+        # order: every match lies in one window, and the windows are in order and disjoint.
+        matches = []
+        for low, high in windows:
+            matches.extend((match_id, start + low, end + low) for match_id, start, end in self.matcher(doc[low:high], allow_missing=True))
+        for key in matches:
             if key in seen:
                 continue
             seen.add(key)
+            match_id, start, end = key
             name, priority, builder = self.rules[match_id]
             drafts = builder(ctx, doc[start:end])
             if drafts:
@@ -1586,10 +1740,10 @@ class ClaimFinder:
                 high = max(end, *(d.end for d in drafts))
                 groups.append(_Group(priority, low, high, drafts))
         groups.sort(key=lambda g: (g.priority, -(g.end - g.start), g.start))
-        taken = [False] * (sent.end - sent.start)
+        taken = [False] * (sent_end - sent_start)
         accepted: list[_Group] = []
         for group in groups:
-            cells = range(group.start - sent.start, group.end - sent.start)
+            cells = range(group.start - sent_start, group.end - sent_start)
             if any(taken[c] for c in cells):
                 continue
             for c in cells:

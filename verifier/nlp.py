@@ -386,6 +386,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _docs(nlp: Language, pieces: Sequence[str]) -> Iterator[Doc]:
+    """Tokenized docs that know their text (Doc.text would join every token again)."""
+    for piece in pieces:
+        doc = nlp.make_doc(piece)
+        doc._.verifier_text = piece
+        yield doc
+
+
 def analyse(texts: Sequence[str]) -> list[TextAnalysis]:
     """Sentences and claims of each text (one Markdown block's prose mask per text)."""
     nlp = get_nlp()
@@ -399,11 +407,10 @@ def analyse(texts: Sequence[str]) -> list[TextAnalysis]:
             pieces.append(text[start:end])
     sentences: list[list[tuple[int, int]]] = [[] for _ in texts]
     claims: list[list[Claim]] = [[] for _ in texts]
-    for (index, offset), doc in zip(jobs, nlp.pipe(pieces, batch_size=64)):
+    for (index, offset), piece, doc in zip(jobs, pieces, nlp.pipe(_docs(nlp, pieces), batch_size=64)):
         spans = []
-        piece = doc.text  # once: Doc.text joins every token on each call
-        for sent in doc.sents:
-            start, end = _trim(piece, sent.start_char, sent.end_char)
+        for _, _, start_char, end_char in extract.sentence_spans(doc):
+            start, end = _trim(piece, start_char, end_char)
             if start < end:
                 spans.append((start, end))
         base = len(sentences[index])
