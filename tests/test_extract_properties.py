@@ -41,3 +41,14 @@ def test_analyse_never_raises_and_offsets_hold(batch):
             assert start <= claim.start < claim.end <= end
             assert claim.operator in {"=", "<", "<=", ">", ">=", "~"}
             assert claim.kind in {"percent", "p_value", "sample_size", "ci", "ratio", "mean", "count", "duration", "other"}
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(
+    st.text(max_size=80),
+    st.lists(st.sampled_from(["one", "ONE", "ſix", "Ｏｎｅ", "half", "_", "2", "x", "-", " ", "twice", "é", "K"]), max_size=8).map("".join),
+))
+def test_fast_number_word_check_agrees_with_the_regex(text):
+    from verifier.extract import _NUMBERISH, _numberish
+
+    assert _numberish(text) == bool(_NUMBERISH.search(text))

@@ -15,11 +15,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex
@@ -124,30 +124,34 @@ _MARKUP = set("([{\"'“‘«‹*#-–—•>_~") | {"...", "…"}
 _ELLIPSIS = re.compile(r"^(?:\.{2,}|…+)$")
 _STRONG = re.compile(r"^[.!?]*[!?][.!?]*$")
 _HEADING_MARK = re.compile(r"^#{1,6}$")
+_TERMINAL_CHARS = frozenset(".!?…")  # _terminal finds nothing in a token without one
 _FOOTNOTE = re.compile(r"^(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})$")
 
+# The sentence rules read tokens by index: a Doc, or the lighter views of _token_views.
+Tokens = Sequence  # of spacy Token or _TokenView
 
-def _next_nonspace(doc: Doc, k: int) -> int | None:
+
+def _next_nonspace(doc: Tokens, k: int) -> int | None:
     while k < len(doc) and doc[k].is_space:
         k += 1
     return k if k < len(doc) else None
 
 
-def _prev_nonspace(doc: Doc, k: int) -> int | None:
+def _prev_nonspace(doc: Tokens, k: int) -> int | None:
     k -= 1
     while k >= 0 and doc[k].is_space:
         k -= 1
     return k if k >= 0 else None
 
 
-def _next_content(doc: Doc, k: int) -> int | None:
+def _next_content(doc: Tokens, k: int) -> int | None:
     """The first token at or after k that is neither whitespace nor markup/quotes."""
     while k < len(doc) and (doc[k].is_space or all(ch in _MARKUP for ch in doc[k].text) or doc[k].text in _MARKUP):
         k += 1
     return k if k < len(doc) else None
 
 
-def _terminal(doc: Doc, i: int) -> tuple[str | None, str | None]:
+def _terminal(doc: Tokens, i: int) -> tuple[str | None, str | None]:
     """("period" | "strong" | "ellipsis" | None, the abbreviation before a period)."""
     text = doc[i].text
     if _ELLIPSIS.match(text):
@@ -163,7 +167,7 @@ def _terminal(doc: Doc, i: int) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _matching_bracket(doc: Doc, k: int, limit: int = 80) -> int | None:
+def _matching_bracket(doc: Tokens, k: int, limit: int = 80) -> int | None:
     opener = doc[k].text
     closer = ")" if opener == "(" else "]"
     depth = 0
@@ -177,7 +181,7 @@ def _matching_bracket(doc: Doc, k: int, limit: int = 80) -> int | None:
     return None
 
 
-def _list_number(doc: Doc, i: int) -> int | None:
+def _list_number(doc: Tokens, i: int) -> int | None:
     """The item number when the period at i is glued to a small integer ("2.")."""
     if i == 0 or doc[i - 1].whitespace_:
         return None
@@ -193,7 +197,7 @@ def _is_initial(base: str) -> bool:
     return len(base) == 1 and base.isalpha() and base.isupper()
 
 
-def _boundary(doc: Doc, i: int, kind: str, base: str | None, k: int, glued: bool) -> bool | int:
+def _boundary(doc: Tokens, i: int, kind: str, base: str | None, k: int, glued: bool) -> bool | int:
     """Whether a sentence starts at token k after the terminal at i.
 
     Returns True, False, or the index of a later token that starts the next sentence
@@ -246,8 +250,8 @@ def _boundary(doc: Doc, i: int, kind: str, base: str | None, k: int, glued: bool
     return True
 
 
-def sentence_starts(doc: Doc) -> list[bool]:
-    """Where sentences start, token by token."""
+def sentence_starts(doc: Tokens) -> list[bool]:
+    """Where sentences start, token by token (of a Doc, or of its _token_views)."""
     n = len(doc)
     starts = [False] * n
     if n == 0:
@@ -267,7 +271,8 @@ def sentence_starts(doc: Doc) -> list[bool]:
                     starts[k] = True
             i += 1
             continue
-        if _HEADING_MARK.match(token.text) and i > current and (doc[i - 1].whitespace_ or doc[i - 1].is_space):
+        text = token.text
+        if text[:1] == "#" and _HEADING_MARK.match(text) and i > current and (doc[i - 1].whitespace_ or doc[i - 1].is_space):
             # "... Mental Wellness ### The Role of Art Therapy": a heading pasted into prose.
             run = i
             while run + 1 < n and _HEADING_MARK.match(doc[run + 1].text) and not doc[run].whitespace_:
@@ -278,6 +283,9 @@ def sentence_starts(doc: Doc) -> list[bool]:
                 starts[i] = True
                 current = i
             i = run + 1
+            continue
+        if _TERMINAL_CHARS.isdisjoint(text):
+            i += 1  # the common case, decided without _terminal
             continue
         kind, base = _terminal(doc, i)
         if kind is None:
@@ -326,12 +334,39 @@ def sentence_starts(doc: Doc) -> list[bool]:
     return starts
 
 
+class _TokenView(NamedTuple):
+    """What the sentence rules read of a token, shared by all tokens with the same text and
+    trailing space: cheaper than spaCy's Token, whose attributes are looked up per access."""
+
+    text: str
+    whitespace_: str
+    is_space: bool
+    like_url: bool
+    lower_: str
+
+
+_VIEWS: dict[tuple[int, int], _TokenView] = {}  # (orth, trailing space) -> view
+
+
+def _token_views(doc: Doc) -> list[_TokenView]:
+    views = []
+    vocab = doc.vocab
+    columns = doc.to_array([ORTH, SPACY]).T.tolist()
+    for key in zip(columns[0], columns[1]):
+        view = _VIEWS.get(key)
+        if view is None:
+            lexeme = vocab[key[0]]
+            view = _VIEWS[key] = _TokenView(lexeme.orth_, " " if key[1] else "", lexeme.is_space, lexeme.like_url, lexeme.lower_)
+        views.append(view)
+    return views
+
+
 @Language.component("verifier_sentences")
 def set_sentences(doc: Doc) -> Doc:
     """Sentence boundaries for health prose (citations, abbreviations, glued sentences)."""
     if len(doc):
         # One array write: setting Token.is_sent_start one by one rescans the doc each time.
-        values = numpy.array([1 if start else -1 for start in sentence_starts(doc)], dtype="int64")
+        values = numpy.array([1 if start else -1 for start in sentence_starts(_token_views(doc))], dtype="int64")
         doc.from_array([SENT_START], values.astype("uint64").reshape(-1, 1))
     return doc
 
