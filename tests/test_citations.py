@@ -8,7 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier.citations import CitationIndex, find_citations, normalize_url, targets_from_url
+from verifier.citations import (
+    CitationIndex,
+    ReferenceResolver,
+    find_citations,
+    normalize_url,
+    reference_for,
+    resolver_for,
+    targets_from_url,
+    url_key,
+)
 from verifier.markdown import parse
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "music-therapy-digest.md"
@@ -230,6 +239,31 @@ FOUND = [
         "[see [3]](https://x.org/a)",
         [("link", "url:https://x.org/a"), ("numeric", "ref:3")],
     ),
+    # Superscript markers, after a word or punctuation.
+    ("A review².", [("numeric", "ref:2")]),
+    ("A review.²", [("numeric", "ref:2")]),
+    ("Shown¹,³ here.", [("numeric", "ref:1"), ("numeric", "ref:3")]),
+    ("Shown¹⁻³ here.", [("numeric", f"ref:{n}") for n in (1, 2, 3)]),
+    ("A review^2^ agreed.", [("numeric", "ref:2")]),
+    ("A review.^1,2^", [("numeric", "ref:1"), ("numeric", "ref:2")]),
+    ("A review<sup>2</sup> agreed.", [("numeric", "ref:2")]),
+    ("A review,<SUP>3-4</SUP> then", [("numeric", "ref:3"), ("numeric", "ref:4")]),
+    # Names the author-year reading must still take (not numerals, not lone letters).
+    ("(Li, 2020) and (Xi, 2019)", [("author_year", "author:li:2020"), ("author_year", "author:xi:2019")]),
+    ("(Smith and Li, 2020)", [("author_year", "author:smith:2020")]),
+    # Narrative forms: an acronym between name and year; a possessive with the work named.
+    (
+        "The National Institute for Health and Care Excellence [NICE] (2022) recommends it.",
+        [("author_year", "author:national institute for health and care excellence:2022")],
+    ),
+    (
+        "The American Music Therapy Association (AMTA) (2020) says so.",
+        [("author_year", "author:american music therapy association:2020")],
+    ),
+    ("Smith's 2020 survey agreed.", [("author_year", "author:smith:2020")]),
+    ("Fachner's 2013 EEG study showed why.", [("author_year", "author:fachner:2013")]),
+    ("The WHO's 2023 fact sheet says so.", [("author_year", "author:who:2023")]),
+    ("Tang et al. found it in Tang's 2020 randomised controlled trial.", [("author_year", "author:tang:2020")]),
 ]
 
 
@@ -273,6 +307,21 @@ NOT_FOUND = [
     "Escaped \\[1] marker.",
     "https:// and http://localhost-less and www.",
     "[a]: https://a.org/unused",
+    # Superscripts that are units, powers or statistics, not markers.
+    "BMI of 30 kg/m² or more, an area of 3 m^2^ and 10<sup>6</sup> cells.",
+    "Heterogeneity was high (I² = 87%), R² = 0.41 and χ² = 3.2.",
+    "¹ A note at the start of a line.",
+    # Numerals and letters are nobody's name.
+    "Trials began (Phase III, 2019) and (Phase II and III, 2020).",
+    "A Phase III (2019) trial and (Appendix B, 2019) and (Stage IIb, 2020).",
+    # A possessive year without the work it names, or not a name.
+    "Britain's 2020 lockdown and Germany's 2019 election.",
+    "The trial's 2020 results and this year's 2021 survey.",
+    "Smith's 2020-2021 season.",
+    # An abbreviation that is not an author's.
+    "Music therapy (MT) (2020) helped.",
+    # "(2)" without a numbered reference list is an enumeration or anything else.
+    "A review (2). Aims: (1) reduce stress, (2) improve mood.",
 ]
 
 
@@ -497,6 +546,198 @@ def test_entry_labels_and_author_year_inside_entries_are_not_citations():
     assert [(c.kind, c.target, c.reference) for c in index.citations] == [("numeric", "ref:2", 0)]
 
 
+# "(2)" beside a numbered list: (text before the list, expected numeric targets)
+NUMBERED_LIST = "\n\n## References\n\n1. Smith J. One. 2020.\n2. Lee K. Two. 2021.\n3. Park M. Three. 2022.\n"
+PARENTHESISED = [
+    ("A review (2).", ["ref:2"]),
+    ("A review (1, 2), and a trial (1-3);", ["ref:1", "ref:2", "ref:1", "ref:2", "ref:3"]),
+    ("Mood improved in 45% (3)\nof patients.", ["ref:3"]),
+    ("A review.(2)", ["ref:2"]),
+    # Enumerations, labels and numbers the list does not hold are not markers.
+    ("The aims were to (1) reduce stress and (2) improve mood.", []),
+    ("(1) Reduce stress. (2) Improve mood.", []),
+    ("As in equation (2). In stage (3), and at step (1).", []),
+    ("A review (4).", []),
+    ("A review (2, 4).", []),
+    ("Measured at 12 (2).", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARENTHESISED, ids=[case[0][:40] for case in PARENTHESISED])
+def test_parenthesised_numbers_beside_a_numbered_list(text, expected):
+    found = [c.target for c in index_of(text + NUMBERED_LIST).citations if c.kind == "numeric"]
+    assert found == expected
+
+
+def test_markers_are_not_read_in_reference_entries():
+    text = ("A review (2).\n\n## References\n\n1. Maratos A. Music. Cochrane Database Syst Rev. 2008;(2):CD004517.\n"
+            "2. Lee K. Two² and^3^. 2021.\n")
+    assert [(c.target, c.reference) for c in index_of(text).citations if c.kind == "numeric"] == [("ref:2", -1)]
+
+
+# Reference lists under a plain title line: (text, expected entry texts, whether the
+# paragraph after the list is outside the section).
+PLAIN_TITLES = [
+    ("Citations:\n[1] https://a.org/x\n[2] https://b.org/y\n", ["[1] https://a.org/x", "[2] https://b.org/y"]),
+    ("References\n\n1. Smith J. One. 2020.\n2. Lee K. Two. 2021.\n", ["1. Smith J. One. 2020.", "2. Lee K. Two. 2021."]),
+    ("Sources:\n- Smith J. One. 2020.\n- https://b.org/y\n", ["- Smith J. One. 2020.", "- https://b.org/y"]),
+    ("Works cited:\n\nSmith J. One. 2020.\n", ["Smith J. One. 2020."]),
+    ("The draft ends here.\nReferences:\n\n1. Smith J. One. 2020.\n", ["1. Smith J. One. 2020."]),
+    # No entries after the title, or not a title alone on its line: no reference list.
+    ("References\n\nWe thank the staff of the clinic.\n", []),
+    ("Sources: the WHO fact sheet, 2023.\n", []),
+    ("Notes:\n- Doses were lowered in 2019.\n", []),
+    ("Citations:\n- we asked clinicians\n- we read blogs\n", []),
+    ("The references below are old.\n\n1. Smith J. One. 2020.\n", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PLAIN_TITLES, ids=[case[0][:40] for case in PLAIN_TITLES])
+def test_plain_title_lines_open_a_reference_list(text, expected):
+    assert [r.text for r in index_of("Intro (Lee, 2018).\n\n" + text).references] == expected
+
+
+def test_a_plain_title_list_ends_where_the_entries_end():
+    text = "Intro [1].\n\nCitations:\n\n1. Smith J. One. 2020.\n\nMore prose: 45% improved (Lee, 2018).\n\n- a bullet of prose\n"
+    parsed = parse(text)
+    index = find_citations(text, parsed.visible, parsed.blocks)
+    assert [r.label for r in index.references] == ["1"]
+    assert [(c.target, c.reference) for c in index.citations] == [("ref:1", -1), ("author:lee:2018", -1)]
+    prose = [i for i, b in enumerate(parsed.blocks) if text[b.start:b.end].startswith(("More prose", "- a bullet"))]
+    assert prose and not set(prose) & index.reference_blocks
+    assert len(index.reference_blocks) == 2  # the title line and its entry
+
+
+# An address hard-wrapped onto the line after its entry: (entries, expected texts).
+WRAPPED = [
+    (
+        "World Health Organization. (2023, March 31). *Depressive disorder*.\nhttps://www.who.int/news-room/fact-sheets/detail/depression",
+        ["World Health Organization. (2023, March 31). *Depressive disorder*.\nhttps://www.who.int/news-room/fact-sheets/detail/depression"],
+    ),
+    (
+        "4. Smith, J. (2020). Title.\n   <https://doi.org/10.1234/abcd>",
+        ["4. Smith, J. (2020). Title.\n   <https://doi.org/10.1234/abcd>"],
+    ),
+    # An entry with an address of its own, an address list, a labelled line: one entry a line.
+    ("Smith J. 2019. https://a.org/x\nhttps://b.org/y", ["Smith J. 2019. https://a.org/x", "https://b.org/y"]),
+    ("https://a.org/x\nhttps://b.org/y", ["https://a.org/x", "https://b.org/y"]),
+    ("Smith J. Title. 2019.\n[2] https://b.org/y", ["Smith J. Title. 2019.", "[2] https://b.org/y"]),
+    ("Smith J. Title. 2019. PMID: 123.\ndoi:10.1234/abcd", ["Smith J. Title. 2019. PMID: 123.", "doi:10.1234/abcd"]),
+]
+
+
+@pytest.mark.parametrize(("entries", "expected"), WRAPPED, ids=[case[0][:40] for case in WRAPPED])
+def test_an_address_wrapped_onto_its_own_line_stays_in_its_entry(entries, expected):
+    index = index_of("## References\n\n" + entries + "\n")
+    assert [r.text for r in index.references] == expected
+    if len(expected) == 1:
+        assert index.references[0].targets  # the address is the entry's
+
+
+def test_lazy_numbered_lists_are_labelled_as_rendered():
+    text = "A [2].\n\n## References\n\n1. Smith J. One. 2020.\n1. Lee K. Two. 2021.\n1. Park M. Three. 2022.\n\n## Sources\n\n3. Kim A. 2019.\n3. Wu B. 2018.\n"
+    assert [r.label for r in index_of(text).references] == ["1", "2", "3", "3", "4"]
+    written = "## References\n\n1. Smith J. One. 2020.\n2. Lee K. Two. 2021.\n2. Park M. Three. 2022.\n"
+    assert [r.label for r in index_of(written).references] == ["1", "2", "2"]  # a typo is not a lazy list
+
+
+def test_reference_footnote_flag_and_body():
+    text = "A[^a] [1].\n\n[^a]: Smith J. Note. 2020.\n\n## References\n\n[1] Lee K. Two. 2021. <!-- c -->\n- Park M. Three.\n"
+    refs = index_of(text).references
+    assert [(r.label, r.footnote, r.body) for r in refs] == [
+        ("^a", True, "Smith J. Note. 2020."),
+        ("1", False, "Lee K. Two. 2021." + " " * 11),  # the comment is blanked, as in ``visible``
+        (None, False, "Park M. Three."),
+    ]
+    assert all(text[r.end - len(r.body):r.end].startswith(r.body[:10]) for r in refs)
+
+
+# ---------------------------------------------------------------------------
+# From a citation to its entry
+
+RESOLVE_LIST = """
+## References
+
+1. Erkkilä J, Punkanen M, Fachner J. Individual music therapy. Br J Psychiatry. 2011;199(2):132-139.
+2. Aalbers S, Fusar-Poli L. Music therapy for depression. 2017. doi:10.1002/14651858.CD004517.pub3
+3. World Health Organization. Depressive disorder: fact sheet. 2023.
+4. National Institute for Health and Care Excellence. (2022). Depression in adults (NG222).
+5. van der Berg, J. (2019a). A title.
+6. [Mayo Clinic: Music therapy](https://www.mayoclinic.org/tests-procedures/music-therapy/about)
+7. Smith J. One study. 2020.
+8. Smith J. Another study. 2020.
+9. J. Tang, K. Lee. "Music and mood," Proc. 2020.
+10. https://www.mind.org.uk/information-support/types-of-mental-health-problems/depression/
+"""
+
+# (citation text, expected entry number, or None)
+RESOLVED = [
+    ("Shown [2].", 2),
+    ("Shown².", 2),
+    ("Shown (Erkkila et al., 2011).", 1),
+    ("Shown (Punkanen, 2011).", 1),  # not the first author, but in the entry
+    ("Erkkilä and Fachner (2011) showed it.", 1),
+    ("Shown (Aalbers & Fusar-Poli, 2017).", 2),
+    ("Shown (DOI: 10.1002/14651858.cd004517.PUB3).", 2),
+    ("Shown (World Health Organization, 2023).", 3),
+    ("The WHO (2023) says so.", 3),
+    ("The National Institute for Health and Care Excellence [NICE] (2022) says so.", 4),
+    ("Shown (NICE, 2022).", 4),
+    ("Shown (van der Berg, 2019).", 5),
+    ("Shown (Berg, 2019a).", 5),
+    ("Shown (Mayo Clinic, 2023).", 6),  # the site's name; an undated page cannot contradict a year
+    ("Shown (Tang et al., 2020).", 9),  # authors the parser cannot read are found in the text
+    ("Shown (Mind, 2024).", 10),
+    ("Shown [Mind](http://mind.org.uk/information-support/types-of-mental-health-problems/depression?utm_source=x).", 10),
+    # Nothing, or two entries that fit equally well: no entry.
+    ("Shown (Smith, 2020).", None),
+    ("Shown (Erkkilä et al., 2015).", None),
+    ("Shown (Jones, 2011).", None),
+    ("Shown [11].", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RESOLVED, ids=[case[0][:40] for case in RESOLVED])
+def test_reference_for_resolves_citations_to_entries(text, expected):
+    index = index_of(text + "\n" + RESOLVE_LIST)
+    citation = next(c for c in index.citations if c.reference < 0)
+    found = reference_for(citation, index.references)
+    assert (index.references[found].label if found >= 0 else None) == (str(expected) if expected else None)
+
+
+def test_home_pages_resolve_to_nothing():
+    index = index_of("See https://www.mind.org.uk/.\n\n## References\n\n1. https://www.mind.org.uk/\n")
+    assert reference_for(index.citations[0], index.references) == -1
+    assert url_key("url:https://www.nhs.uk") is None
+    assert url_key("url:http://www.nhs.uk/a") == url_key("url:https://nhs.uk/a") == "url:nhs.uk/a"
+
+
+def test_markers_prefer_the_list_after_them_and_fall_back_to_footnotes():
+    text = ("Part one [1].\n\n## References\n\n1. Smith J. 2020.\n\n# Part two\n\nMore [1] and [2].\n\n"
+            "## References\n\n1. Lee K. 2021.\n\n[^2]: Park M. Note. 2022.\n\nLast [1].\n")
+    index = index_of(text)
+    markers = [c for c in index.citations if c.kind == "numeric"]
+    labels = [index.references[reference_for(c, index.references)].text for c in markers]
+    assert labels == ["1. Smith J. 2020.", "1. Lee K. 2021.", "[^2]: Park M. Note. 2022.", "1. Lee K. 2021."]
+    resolver = resolver_for(index.references)
+    assert resolver.candidates(markers[0]) == [0, 1]  # the list after it first, then the other
+
+
+def test_author_year_candidates_and_near_misses():
+    index = index_of("Shown (Erkkilä et al., 2015) and (Smith, 2020).\n" + RESOLVE_LIST)
+    resolver = ReferenceResolver(index.references)
+    wrong_year, ambiguous = [c for c in index.citations if c.kind == "author_year"]
+    assert resolver.author_year(wrong_year) == ([], [0])
+    assert resolver.author_year(ambiguous) == ([6, 7], [])
+    assert resolver.resolve(ambiguous) == -1
+
+
+def test_resolver_is_built_once_per_reference_list():
+    index = index_of("Shown [1].\n" + RESOLVE_LIST)
+    assert resolver_for(index.references) is resolver_for(index.references)
+    assert resolver_for(list(index.references)) is not resolver_for(index.references)
+
+
 # ---------------------------------------------------------------------------
 # Normalisation helpers
 
@@ -611,7 +852,11 @@ def test_arbitrary_text_never_raises(text):
 @pytest.mark.parametrize(
     "text",
     ["[" * 5000, "]" * 5000, "(" * 5000, "[a](" * 2000, "[[" * 2000 + "]]" * 2000, "(Smith, " * 2000 + "2019)",
-     "https://a.org/" + "(" * 3000, "A " * 5000 + "(2019)", "[1] Smith J. 2019. https://x.org\n" * 500],
+     "https://a.org/" + "(" * 3000, "A " * 5000 + "(2019)", "[1] Smith J. 2019. https://x.org\n" * 500,
+     "Smith's 2020 a b c d " * 3000, "word²" * 5000 + "²" * 5000, "word^1^" * 5000 + "^1" * 5000,
+     "Citations:\n" + "[1] x 2019\n" * 4000, "Foo [AB] (2020) " * 3000,
+     "a (1)" * 4000 + "\n\n## References\n\n1. Smith J. 2020.\n",
+     "## References\n\n" + "Smith J. Title. 2019.\nhttps://a.org/x\n" * 2000],
 )
 def test_pathological_inputs_are_fast(text):
     index_of(text)  # a catastrophic pattern would time the suite out

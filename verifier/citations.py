@@ -13,15 +13,28 @@ Span conventions (``Citation.text == text[start:end]`` always):
 - DOIs and PubMed ids written as text: the identifier with its prefix (``doi: 10...``,
   ``PMID: 123``).
 - numeric markers: every number of ``[1, 3-5]`` gets its own citation, all with the
-  span of the whole marker; footnote markers span ``[^1]``.
+  span of the whole marker; footnote markers span ``[^1]``. Superscripts (``²``,
+  ``^2^``, ``<sup>2</sup>``) after a word or punctuation span the superscript, outside
+  reference lists. ``(2)`` is a marker only in a document whose reference list is
+  numbered, when every number is an entry's, after a word that is no label
+  ("equation (2)") and before the end of a clause ("(1) reduce, (2) improve" is an
+  enumeration); it spans the parentheses.
 - author-year: parenthetical citations span the author names through the last year of
   the group, without the parentheses, prefixes (``e.g.,``) or locators (``p. 4``), so
   ``(Silverman, 2022; Swanson, 2020)`` gives two spans; narrative citations span
-  ``Tang et al. (2020)`` through the closing parenthesis.
+  ``Tang et al. (2020)`` or ``Excellence [NICE] (2022)`` through the closing parenthesis,
+  and ``Smith's 2020`` (followed by "survey", "study"...) through the year. Roman
+  numerals and single letters are no authors: ``(Phase III, 2019)`` is not a citation.
 - reference entries: one block (a list item, a paragraph, a line of the sample's URL
-  list) or, when a paragraph stacks one entry per line, one line; trailing blanks
-  are not part of the span. Footnote definitions run from ``[^x]:`` to the next
-  definition or the end of their block.
+  list) or, when a paragraph stacks one entry per line, one line, with an address
+  hard-wrapped onto the next line kept in its entry; trailing blanks are not part of
+  the span. Footnote definitions run from ``[^x]:`` to the next definition or the end
+  of their block. A reference list starts at a heading, a bold pseudo-heading, or a
+  plain ``Citations:`` line with entries after it; ``1. / 1. / 1.`` lists are labelled
+  1, 2, 3 as Markdown renders them.
+
+:class:`ReferenceResolver` (:func:`reference_for` for one citation) answers which entry
+a citation points at, for every consumer of the index.
 
 Scanning is pattern-based and linear in the size of each block: no pattern here can
 backtrack catastrophically, whatever the input.
@@ -35,11 +48,15 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from verifier.model import Block, Citation, Reference
 
-__all__ = ["CitationIndex", "find_citations", "normalize_url", "normalize_doi", "targets_from_url"]
+__all__ = [
+    "CitationIndex", "ReferenceResolver", "find_citations", "identity_key", "normalize_doi", "normalize_url",
+    "reference_for", "resolver_for", "targets_from_url", "url_key",
+]
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,40 @@ _NUMERIC_MARKER = re.compile(
 )
 _FOOTNOTE_DEFINITION = re.compile(r"[ \t]{0,3}\[\^(?P<label>[^\]\s\[]{1,100})\]:")
 
+# Superscript markers: "depression²", "depression^2^", "depression<sup>2</sup>". They must
+# follow a word of three letters or more, or punctuation, and must not start a formula, so
+# "m²", "kg/m^2^", "10<sup>6</sup>", "I² = 45%" and "R² =" are not markers.
+_MARKER_AFTER = r"(?:(?<=[^\W\d_]{3})|(?<=[.,;:)\]”\"’]))"
+_NOT_FORMULA = r"(?![ \t]*[=<>≤≥±×])"
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPERSCRIPTS = str.maketrans(_SUPERSCRIPT_DIGITS + "⁻˒", "0123456789-,")
+_SUPERSCRIPT_MARKER = re.compile(
+    _MARKER_AFTER + rf"(?P<body>[{_SUPERSCRIPT_DIGITS}]{{1,3}}(?:[,˒⁻–\-][{_SUPERSCRIPT_DIGITS}]{{1,3}})*)"
+    rf"(?![{_SUPERSCRIPT_DIGITS}\w])" + _NOT_FORMULA
+)
+_NUMBER_LIST = r"\d{1,3}(?:[ \t]*[,;–—-][ \t]*\d{1,3})*"
+_CARET_MARKER = re.compile(_MARKER_AFTER + r"\^(?P<body>" + _NUMBER_LIST + r")\^" + _NOT_FORMULA)
+_SUP_MARKER = re.compile(
+    _MARKER_AFTER + r"<sup>[ \t]*(?P<body>" + _NUMBER_LIST + r")[ \t]*</sup>" + _NOT_FORMULA, re.I
+)
+# "(2)" cites entry 2 only in a document whose reference list is numbered, after a word or
+# punctuation and before the end of the clause: "(1) reduce stress, (2) improve mood" is
+# an enumeration, and so is "equation (2)" or "stage (2)".
+_PAREN_MARKER = re.compile(
+    r"(?:(?<=[^\W\d_]{2})|(?<=[.,;:\]”\"’%]))[ \t]?(?P<marker>\((?P<body>" + _NUMBER_LIST + r")\))"
+    r"(?=[ \t]*(?:[.,;:!?\r\n]|$))"
+)
+_WORD_BEFORE = re.compile(r"(?P<word>[^\W\d_]+)\.?[ \t]*$")
+_ENUMERATION_WORDS = frozenset(
+    """
+    equation equations eq eqs formula step steps item items figure figures fig figs table tables
+    tab phase stage type grade level levels part chapter section appendix arm arms question
+    questions criterion criteria wave round visit day days week weeks month months dose doses
+    session sessions hypothesis aim aims objective objectives scenario condition conditions option
+    options class category number no version line row column panel box model models point points
+    """.split()
+)
+
 _YEAR_ITEM = r"(?:(?:1[6-9]|20)\d\d[a-z]?|n\.[ \t]?d\.?|in[ \t]+press|forthcoming)"
 _YEAR_GROUP = re.compile(
     r"(?<![\w.\-/–])" + _YEAR_ITEM + r"(?:[ \t]*,[ \t]*(?:" + _YEAR_ITEM + r"|[a-z](?![\w.])))*(?!\w)"
@@ -169,6 +220,23 @@ _NARRATIVE_YEARS = re.compile(
 _PARENTHETICAL = re.compile(r"\((?P<body>[^()]{1,400})\)")
 _NAME_TOKEN = re.compile(r"et\.?\s+al\.?|" + _L + r"+(?:['’\-]" + _L + r"+)*|\S")
 _ET_AL = re.compile(r"et\.?\s+al\.?$")
+# "The National Institute for Health and Care Excellence [NICE] (2022)": an acronym in
+# brackets between the name and its year.
+_ACRONYM_BEFORE_YEAR = re.compile(r"[ \t]*[\[(][ \t]*(?P<acronym>[A-Z][A-Za-z&]{1,11})[ \t]*[\])][ \t]*$")
+# "Smith's 2020 survey", "Fachner's 2013 EEG study": a possessive name, a year and, within
+# three words, what the work is. Without that noun ("Britain's 2020 lockdown") it is no citation.
+_WORK_NOUNS = (
+    "study|studies|trial|trials|survey|surveys|review|reviews|report|reports|paper|papers|analysis|"
+    "meta-analysis|guideline|guidelines|guidance|article|book|audit|cohort|data|dataset|findings|"
+    "fact[ \t]+sheet|statement|census|estimates?|experiment|evaluation|assessment|recommendations?"
+)
+_POSSESSIVE_YEAR = re.compile(
+    r"['’]s[ \t]+(?P<year>(?:1[6-9]|20)\d\d[a-d]?)(?![\w\-–/])"
+    r"(?=(?:[ \t]+[\w\-]{1,30}){0,3}?[ \t]+(?:" + _WORK_NOUNS + r")(?![\w\-]))",
+    re.I,
+)
+# A Roman numeral ("Phase III", "Stage IIb") or a lone letter is nobody's surname.
+_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})[a-d]?")
 
 # Reference-list headings, compared after dropping '#', '*', '_', ':' and spaces.
 _REFERENCE_TITLES = frozenset(
@@ -183,6 +251,11 @@ _REFERENCE_TITLES = frozenset(
     }
 )
 _HEADING_STRIP = re.compile(r"[#*_:\s]+")
+# A title on a plain line (no '#', no emphasis) is weaker evidence than a heading: the ones
+# that also name ordinary paragraphs ("Notes:") do not open a reference list there.
+_PLAIN_TITLES = _REFERENCE_TITLES - {"notes", "literature"}
+_PLAIN_TITLE = re.compile(r"[ \t]*[A-Za-z][A-Za-z \t]{0,40}:?[ \t]*")
+_BARE_ADDRESS = re.compile(r"[ \t]*<?(?:https?://|www\.|doi:[ \t]*|10\.\d{4,9}/)\S+>?[ \t]*", re.I)
 _LINE = re.compile(r"[^\r\n]+")
 _ENTRY_LABEL = re.compile(
     r"[ \t]*(?:[-*+][ \t]+)?(?:"
@@ -463,10 +536,16 @@ def _authors_before(scan: str, lo: int, end: int, narrative: bool) -> tuple[int,
         words = [item[1] for item in first]
     else:
         return None
+    if not any(_is_name(item[1]) for piece in pieces for item in piece if item[2] == "cap"):
+        return None  # "(Phase III, 2019)", "(Appendix B, 2020)"
     key = _name_key(words)
     if not key or not any(ch.isalpha() for ch in key):
         return None
     return first[0][0], key
+
+
+def _is_name(word: str) -> bool:
+    return len(word) > 1 and not (word[:1].isupper() and _NUMERAL.fullmatch(word))
 
 
 def _years(group: str) -> list[str]:
@@ -566,6 +645,7 @@ class _Entry:
     end: int
     label: str | None
     label_end: int  # end of the label (the part that is not a citation)
+    section: int = -1  # block that opens the entry's reference section; -1 for a loose footnote
 
 
 def _heading_is_reference_list(text: str, block: Block) -> bool:
@@ -604,6 +684,25 @@ def _looks_like_entry_line(line: str) -> bool:
     )
 
 
+def _holds_address(line: str) -> bool:
+    return bool(_URL.search(line) or _DOI_TEXT.search(line) or _PUBMED_TEXT.search(line) or "](" in line)
+
+
+def _joined_wrapped_addresses(visible: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One entry per line, except that a bare address on the line after an entry with no
+    address of its own is that entry's address, hard-wrapped onto its own line."""
+    spans: list[tuple[int, int]] = []
+    for start, end in lines:
+        line = visible[start:end]
+        if spans and _BARE_ADDRESS.fullmatch(line):
+            previous = visible[spans[-1][0]:spans[-1][1]]
+            if not _holds_address(previous):
+                spans[-1] = (spans[-1][0], end)
+                continue
+        spans.append((start, end))
+    return spans
+
+
 def _block_entries(text: str, visible: str, block: Block, in_section: bool) -> list[tuple[int, int]]:
     """Spans of the entries inside a block: the whole block, one per line, or the
     footnote definitions it holds."""
@@ -614,7 +713,7 @@ def _block_entries(text: str, visible: str, block: Block, in_section: bool) -> l
     footnote_lines = [bool(_FOOTNOTE_DEFINITION.match(visible, s, e)) for s, e in lines]
     spans: list[tuple[int, int]] = []
     if in_section and len(lines) > 1 and all(_looks_like_entry_line(visible[s:e]) for s, e in lines):
-        spans = list(lines)
+        spans = _joined_wrapped_addresses(visible, lines)
     elif any(footnote_lines):
         current: list[int] | None = None
         if in_section and not footnote_lines[0]:
@@ -633,26 +732,101 @@ def _block_entries(text: str, visible: str, block: Block, in_section: bool) -> l
     return [span for span in (_trimmed(text, s, e) for s, e in spans) if span[1] > span[0]]
 
 
+def _plain_title(line: str) -> bool:
+    """``Citations:`` or ``References`` alone on a line, with no Markdown emphasis."""
+    if not _PLAIN_TITLE.fullmatch(line):
+        return False
+    return re.sub(r"[\s:]+", "", line).lower() in _PLAIN_TITLES
+
+
+def _plain_entry_line(line: str) -> bool:
+    """A line that reads as a reference even without a heading above it: ``[1] ...``;
+    ``1. ...`` with a year, an address or an identifier; a bullet with an address; or any
+    line that starts with an address or a link, or names authors the way entries do and
+    gives a year or an address. "More on this (Lee, 2018)." is prose, not an entry."""
+    label = _ENTRY_LABEL.match(line)
+    rest = line[label.end():]
+    if not rest.strip():
+        return False
+    if label.group("bracket") or label.group("foot"):
+        return True
+    dated = bool(_ANY_YEAR.search(rest)) or _holds_address(rest)
+    if label.group("number"):
+        return dated
+    if _BARE_ADDRESS.match(rest) or re.match(r"\[[^\]]+\]\(", rest):
+        return True
+    bullet = line.lstrip()[:1] in {"-", "*", "+"}
+    return (bullet and _holds_address(rest)) or (dated and bool(_entry_authors(rest)))
+
+
+def _plain_entry_block(visible: str, block: Block) -> bool:
+    """Whether a block after a plain title line is a reference entry (or a run of them)."""
+    if block.kind not in {"paragraph", "list_item", "reference_definition"}:
+        return False
+    lines = [m.group() for m in _LINE.finditer(visible, block.start, block.end) if m.group().strip()]
+    if not lines:
+        return False
+    if block.kind == "list_item":
+        return _plain_entry_line(lines[0])
+    return all(_plain_entry_line(line) or _BARE_ADDRESS.fullmatch(line) for line in lines) and _plain_entry_line(lines[0])
+
+
+def _lines_of(visible: str, block: Block) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _LINE.finditer(visible, block.start, block.end) if m.group().strip()]
+
+
 def _reference_structure(text: str, visible: str, blocks: list[Block]) -> tuple[list[_Entry], set[int]]:
     """Reference-list sections and their entries, plus footnote definitions anywhere.
 
     A section opened by a Markdown heading runs to the next heading of the same or a
     higher level (a pseudo-heading counts as level 6); one opened by a pseudo-heading
     runs to the next heading of any kind. Headings inside a section are sub-headings.
+
+    A plain title line (``Citations:`` with no emphasis, alone on its line) opens a section
+    only when entries follow it: the rest of its paragraph, every line an entry, or the
+    blocks after it. Such a section holds only the entry blocks that follow without a
+    break, so prose after the list is never read as part of it.
     """
     entries: list[_Entry] = []
     section_blocks: set[int] = set()
     in_section = False
     section_level = 0
     section_pseudo = False
+    section_start = -1
+    plain = False  # the open section was opened by a plain title line
     for index, block in enumerate(blocks):
+        entry_block = block
         if block.kind == "heading":
-            if in_section and (section_pseudo or block.level <= section_level):
-                in_section = False
+            if in_section and (plain or section_pseudo or block.level <= section_level):
+                in_section = plain = False
             if not in_section and _heading_is_reference_list(text, block):
                 in_section = True
                 section_level = block.level
                 section_pseudo = _is_pseudo_heading(text, block)
+                section_start = index
+        elif in_section and plain and not _plain_entry_block(visible, block):
+            in_section = plain = False
+        if not in_section and block.kind == "paragraph":
+            lines = _lines_of(visible, block)
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            opens_next = following is not None and _plain_entry_block(visible, following)
+            if lines and _plain_title(visible[lines[0][0]:lines[0][1]]):
+                rest = lines[1:]
+                if (rest and all(_plain_entry_line(visible[s:e]) or _BARE_ADDRESS.fullmatch(visible[s:e])
+                                 for s, e in rest) and _plain_entry_line(visible[rest[0][0]:rest[0][1]])) \
+                        or (not rest and opens_next):
+                    in_section = plain = True
+                    section_start = index
+                    if rest:
+                        entry_block = Block(block.kind, rest[0][0], block.end, block.section, block.level)
+                    else:
+                        section_blocks.add(index)
+                        continue
+            elif len(lines) > 1 and _plain_title(visible[lines[-1][0]:lines[-1][1]]) and opens_next:
+                # "Prose...\nCitations:" then a list: the section starts after this paragraph.
+                in_section = plain = True
+                section_start = index + 1
+                continue
         if in_section:
             section_blocks.add(index)
         if not block.is_prose or block.kind in {"heading", "image"}:
@@ -660,7 +834,7 @@ def _reference_structure(text: str, visible: str, blocks: list[Block]) -> tuple[
         if block.kind == "reference_definition" and not in_section:
             if not _FOOTNOTE_DEFINITION.match(visible, block.start, block.end):
                 continue  # a link reference definition is not a reference by itself
-        spans = _block_entries(text, visible, block, in_section)
+        spans = _block_entries(text, visible, entry_block, in_section)
         if spans and not in_section and spans[0][0] <= block.start:
             section_blocks.add(index)  # a block of footnote definitions
         for start, end in spans:
@@ -673,8 +847,23 @@ def _reference_structure(text: str, visible: str, blocks: list[Block]) -> tuple[
             ):
                 entries[-1].end = end
                 continue
-            entries.append(_Entry(start, end, label, label_end))
+            entries.append(_Entry(start, end, label, label_end, section_start if in_section else -1))
+    _renumber_lazy_lists(entries)
     return entries, section_blocks
+
+
+def _renumber_lazy_lists(entries: list[_Entry]) -> None:
+    """Markdown renders ``1. / 1. / 1.`` as 1, 2, 3: a section whose numbered entries all
+    carry one number is labelled the way it reads."""
+    by_section: dict[int, list[_Entry]] = {}
+    for entry in entries:
+        if entry.section >= 0 and entry.label is not None and entry.label.isdigit():
+            by_section.setdefault(entry.section, []).append(entry)
+    for numbered in by_section.values():
+        if len(numbered) > 1 and len({e.label for e in numbered}) == 1:
+            first = int(numbered[0].label)
+            for offset, entry in enumerate(numbered):
+                entry.label = str(first + offset)
 
 
 class _Collector:
@@ -761,10 +950,14 @@ def _scan_block(
     definitions: dict[str, str],
     out: _Collector,
     entry_spans: list[tuple[int, int, int]],
+    in_section: bool = False,
+    numbered: frozenset[str] = frozenset(),
 ) -> str:
     """Find every citation in one block and return the block's scan mask: its visible
     text with link markup, destinations and addresses blanked (used to read entries).
 
+    Superscript and "(2)" markers are read only outside reference lists; "(2)" only when
+    ``numbered`` (the labels of the document's numbered entries) holds every number.
     Works on the block's own text; ``base`` turns its offsets into file offsets.
     """
     base = block.start
@@ -907,10 +1100,39 @@ def _scan_block(
             continue
         for kind, target in _marker_targets(match.group("body")):
             emit(kind, target, start, end)
+    if not in_section:
+        _scan_superscripts(scan, emit, [(s, e) for s, e, _ in entries], numbered)
 
     # 6. Author-year, outside reference entries (an entry is the reference itself).
     _scan_author_year(scan, emit, [(s, e) for s, e, _ in entries])
     return scan
+
+
+def _scan_superscripts(scan: str, emit, entries: list[tuple[int, int]], numbered: frozenset[str]) -> None:
+    """Markers written as superscripts, and "(2)" where the reference list is numbered.
+    None is read inside a reference entry, where "2008;(1):CD004517" is an issue number."""
+    def inside_entry(position: int) -> bool:
+        return any(s <= position < e for s, e in entries)
+
+    for pattern in (_SUPERSCRIPT_MARKER, _CARET_MARKER, _SUP_MARKER):
+        for match in pattern.finditer(scan):
+            if inside_entry(match.start()):
+                continue
+            for kind, target in _marker_targets(match.group("body").translate(_SUPERSCRIPTS)):
+                emit(kind, target, match.start(), match.end())
+    if not numbered:
+        return
+    for match in _PAREN_MARKER.finditer(scan):
+        start, end = match.start("marker"), match.end("marker")
+        if inside_entry(start):
+            continue
+        word = _WORD_BEFORE.search(scan, max(0, match.start() - 40), match.start())
+        if word and word.group("word").lower() in _ENUMERATION_WORDS:
+            continue
+        found = _marker_targets(match.group("body"))
+        if found and all(target[4:] in numbered for _, target in found):
+            for kind, target in found:
+                emit(kind, target, start, end)
 
 
 def _scan_author_year(scan: str, emit, entries: list[tuple[int, int]]) -> None:
@@ -937,10 +1159,21 @@ def _scan_author_year(scan: str, emit, entries: list[tuple[int, int]]) -> None:
         if in_entry[match.start()]:
             continue
         found = _authors_before(scan, 0, match.start(), narrative=True)
+        if not found:
+            acronym = _ACRONYM_BEFORE_YEAR.search(scan, max(0, match.start() - 24), match.start())
+            if acronym and sum(ch.isupper() for ch in acronym.group("acronym")) >= 2:
+                found = _authors_before(scan, 0, acronym.start(), narrative=True)
         if found:
             start, key = found
             for year in _years(match.group("years")):
                 emit("author_year", f"author:{key}:{year}", start, match.end())
+    for match in _POSSESSIVE_YEAR.finditer(scan):
+        if in_entry[match.start()]:
+            continue
+        found = _authors_before(scan, 0, match.start() + 2, narrative=True)
+        if found:
+            start, key = found
+            emit("author_year", f"author:{key}:{match.group('year').lower()}", start, match.end("year"))
 
 
 def find_citations(text: str, visible: str, blocks: list[Block]) -> CitationIndex:
@@ -953,6 +1186,7 @@ def find_citations(text: str, visible: str, blocks: list[Block]) -> CitationInde
     out = _Collector()
     masks: dict[int, tuple[int, str]] = {}
     entry_starts = [e.start for e in entries]
+    numbered = frozenset(e.label for e in entries if e.label is not None and e.label.isdigit())
     for index, block in enumerate(blocks):
         if not block.is_prose or block.end <= block.start:
             continue
@@ -967,7 +1201,7 @@ def find_citations(text: str, visible: str, blocks: list[Block]) -> CitationInde
                 break
             if entry.end > block.start:
                 inside.append((entry.start, entry.end, entry.label_end))
-        masks[index] = (block.start, _scan_block(visible, block, definitions, out, inside))
+        masks[index] = (block.start, _scan_block(visible, block, definitions, out, inside, in_section, numbered))
 
     out.items.sort(key=lambda item: item[0])
     citations: list[Citation] = []
@@ -994,6 +1228,8 @@ def find_citations(text: str, visible: str, blocks: list[Block]) -> CitationInde
                 authors=_entry_authors(body),
                 year=_entry_year(body),
                 targets=tuple(entry_targets.get(number, ())),
+                footnote=entry.label is not None and entry.label.startswith("^"),
+                body=visible[entry.label_end:entry.end],
             )
         )
     return CitationIndex(citations=citations, references=references, reference_blocks=frozenset(section_blocks))
@@ -1011,3 +1247,256 @@ def _entry_body(visible: str, masks: dict[int, tuple[int, str]], block_starts, e
             chars[low - start:high - start] = mask[low - base:high - base]
         position += 1
     return "".join(chars)
+
+
+# ---------------------------------------------------------------------------
+# From a citation to the reference entry it points at
+
+def url_key(target: str) -> str | None:
+    """A web-address target without scheme or ``www.``, for comparing addresses; None for
+    a site's home page, which names a site rather than a source, and for other targets."""
+    if not target.startswith("url:"):
+        return None
+    address = re.sub(r"^[a-z]+://", "", target[4:])
+    address = re.sub(r"^www\d?\.", "", address)
+    host, _, rest = address.partition("/")
+    if not rest.strip("/") and "?" not in host:
+        return None
+    return "url:" + address
+
+
+def identity_key(target: str) -> str | None:
+    """What makes two targets one source: the identifier, or the address as :func:`url_key`."""
+    return url_key(target) if target.startswith("url:") else target
+
+
+_DIRECT_KINDS = frozenset({"link", "url", "doi", "pmid", "pmcid"})
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+_NAME_FILLERS = _PARTICLES | _CONNECTORS
+# Labels that end a host name without naming the site: "who.int", "nhs.uk", "mind.org.uk".
+_HOST_SUFFIXES = frozenset("com org net gov edu int co ac uk us ca au nz ie de fr nl eu info io".split())
+_UNDATED = re.compile(r"\bn\.[ \t]?d\b|\bin[ \t]+press\b|\bforthcoming\b", re.I)
+_WORD_IN_ENTRY = re.compile(r"[^\W_]+")
+
+# How well an author-year citation names an entry, best first.
+AUTHOR_FIRST, AUTHOR_OTHER, AUTHOR_ACRONYM, AUTHOR_IN_TEXT = range(4)
+# How well its year agrees with the entry's, best first.
+YEAR_EXACT, YEAR_WRITTEN, YEAR_UNDATED = range(3)
+
+
+def _significant_words(name: str) -> tuple[str, ...]:
+    """The words that identify a name: ``van der Berg`` and ``Berg`` share ``berg``."""
+    words = _NAME_WORD.findall(_strip_diacritics(name).lower())
+    kept = tuple(w for w in words if w not in _NAME_FILLERS)
+    return kept or tuple(words)
+
+
+def _site_name(target: str) -> str | None:
+    """The name a site goes by: ``mayoclinic`` for www.mayoclinic.org, ``mind`` for
+    mind.org.uk; None for addresses deep in a larger site (pmc.ncbi.nlm.nih.gov)."""
+    if not target.startswith("url:"):
+        return None
+    labels = re.sub(r"^www\d?\.", "", (urlsplit(target[4:]).hostname or "").lower()).split(".")
+    while len(labels) > 1 and labels[-1] in _HOST_SUFFIXES:
+        labels.pop()
+    return labels[-1] if 1 <= len(labels) <= 2 and labels[-1] else None
+
+
+def _initials(words: tuple[str, ...]) -> str:
+    return "".join(w[0] for w in words)
+
+
+def _abbreviates(acronym: str, words: tuple[str, ...]) -> bool:
+    """``who`` for World Health Organization, ``nice`` for National Institute for Health
+    and Care Excellence: the acronym's letters, in order, among the words' initials."""
+    initials = _initials(words)
+    if len(acronym) < 2 or len(words) < 2 or acronym[0] != initials[0]:
+        return False
+    position = 0
+    for letter in acronym:
+        position = initials.find(letter, position) + 1
+        if not position:
+            return False
+    return True
+
+
+class ReferenceResolver:
+    """Resolve citations to a document's reference entries (indexes into ``references``).
+
+    - ``[n]`` (and a superscript or "(n)" marker): the entries labelled ``n``, the first
+      list after the citation preferred; failing those, a footnote ``[^n]``.
+    - ``[^x]``: the footnote defined as ``[^x]:``.
+    - a link, address or identifier: the entry it sits in, else entries holding the same
+      identifier or address (addresses compared without scheme, ``www.`` or home pages).
+    - author-year: entries naming the author (first author, any author, an acronym or the
+      site's name, or, for entries whose authors could not be read, the name anywhere in
+      the entry) whose year agrees (the same, one also written in the entry, or none).
+    """
+
+    def __init__(self, references: Sequence[Reference]) -> None:
+        self.references = references
+        self._labels: dict[str, list[int]] = {}
+        self._targets: dict[str, list[int]] = {}
+        self._names: dict[tuple[str, ...], list[tuple[int, int]]] = {}
+        self._long_names: list[tuple[tuple[str, ...], int]] = []  # corporate names, for acronyms
+        self._short_names: dict[str, list[int]] = {}  # names written as acronyms ("WHO.")
+        self._hosts: dict[str, list[int]] = {}
+        self._words: dict[str, set[int]] = {}  # entries with no readable authors
+        self._years: list[frozenset[str]] = []
+        for index, ref in enumerate(references):
+            if ref.label is not None:
+                self._labels.setdefault(ref.label, []).append(index)
+            for target in ref.targets:
+                key = identity_key(target)
+                if key and index not in self._targets.setdefault(key, []):
+                    self._targets[key].append(index)
+            body = ref.body or ref.text
+            years = {m.group() for m in _ANY_YEAR.finditer(body)}
+            if ref.year:
+                years.add(ref.year)
+            self._years.append(frozenset(years))
+            for position, author in enumerate(ref.authors):
+                words = _significant_words(author)
+                self._names.setdefault(words, []).append((index, AUTHOR_FIRST if position == 0 else AUTHOR_OTHER))
+                if len(words) >= 2:
+                    self._long_names.append((words, index))
+                elif len(words) == 1 and re.search(rf"\b{re.escape(words[0].upper())}\b", body):
+                    self._short_names.setdefault(words[0], []).append(index)
+            if not ref.authors:
+                for target in ref.targets:
+                    site = _site_name(target)
+                    if site and index not in self._hosts.get(site, ()):
+                        self._hosts.setdefault(site, []).append(index)
+                for word in _WORD_IN_ENTRY.findall(_strip_diacritics(body).lower()):
+                    self._words.setdefault(word, set()).add(index)
+
+    # -- markers and identifiers ------------------------------------------------------
+    def _marker(self, citation: Citation) -> list[int]:
+        label = citation.target.split(":", 1)[1]
+        if citation.kind == "footnote":
+            return list(self._labels.get("^" + label, ()))[:1]
+        found = self._labels.get(label, [])
+        if not found:
+            return list(self._labels.get("^" + label, ()))[:1]  # "[1]" for a note defined as "[^1]:"
+        following = [i for i in found if self.references[i].start > citation.start]
+        preferred = following[0] if following else found[-1]
+        return [preferred] + [i for i in found if i != preferred]
+
+    def _direct(self, citation: Citation) -> list[int]:
+        if citation.reference >= 0:
+            return [citation.reference]
+        key = identity_key(citation.target)
+        return list(self._targets.get(key, ())) if key else []
+
+    # -- author-year ---------------------------------------------------------------------
+    def _named(self, citation: Citation) -> dict[int, int]:
+        """Entries naming the citation's author, each with how well (``AUTHOR_*``)."""
+        name = citation.target.split(":")[1]
+        words = _significant_words(name)
+        found: dict[int, int] = {}
+
+        def add(index: int, tier: int) -> None:
+            if tier < found.get(index, 99):
+                found[index] = tier
+
+        for index, tier in self._names.get(words, ()):
+            add(index, tier)
+        first_word = re.match(r"[^\W\d_]*", citation.text).group()
+        if len(words) == 1 and first_word.isupper() and len(first_word) >= 2:
+            for long_words, index in self._long_names:  # (WHO, 2023) for "World Health Organization"
+                if _abbreviates(words[0], long_words):
+                    add(index, AUTHOR_ACRONYM)
+        if len(words) >= 2:  # (World Health Organization, 2023) for "WHO."
+            for short, indexes in self._short_names.items():
+                if _abbreviates(short, words):
+                    for index in indexes:
+                        add(index, AUTHOR_ACRONYM)
+        for index in self._hosts.get("".join(words), ()):  # (Mayo Clinic, 2023) for mayoclinic.org
+            add(index, AUTHOR_ACRONYM)
+        if words:
+            candidates: set[int] | None = None
+            for word in words:
+                bucket = self._words.get(word, set())
+                candidates = set(bucket) if candidates is None else candidates & bucket
+                if not candidates:
+                    break
+            for index in candidates or ():
+                add(index, AUTHOR_IN_TEXT)
+        return found
+
+    def year_agreement(self, index: int, year: str) -> int | None:
+        """How an entry's year agrees with a cited one (``YEAR_*``), or None if it does not."""
+        ref = self.references[index]
+        written = self._years[index]
+        if not year[:1].isdigit():  # n.d., in press, forthcoming
+            if ref.year == year or _UNDATED.search(ref.body or ref.text):
+                return YEAR_EXACT
+            return YEAR_UNDATED if not written else None
+        if ref.year == year:
+            return YEAR_EXACT
+        if not written:
+            return YEAR_UNDATED  # a web page listed without a date cannot contradict the year
+        if year in written or any(w[:4] == year[:4] for w in written):
+            return YEAR_WRITTEN  # "2019a" for an entry that says 2019, or a second year written in it
+        return None
+
+    def author_year(self, citation: Citation) -> tuple[list[int], list[int]]:
+        """Entries that match an author-year citation, best first, and entries that name
+        the author with another year."""
+        year = citation.target.rsplit(":", 1)[1]
+        ranked, near = [], []
+        for index, author_tier in self._named(citation).items():
+            agreement = self.year_agreement(index, year)
+            if agreement is None:
+                near.append(index)
+            else:
+                ranked.append(((author_tier, agreement, index), index))
+        ranked.sort()
+        return [index for _, index in ranked], sorted(near)
+
+    # -- the public answers ----------------------------------------------------------------
+    def candidates(self, citation: Citation) -> list[int]:
+        """Every entry the citation may point at, the likeliest first."""
+        if citation.kind in {"numeric", "footnote"}:
+            return self._marker(citation)
+        if citation.kind in _DIRECT_KINDS:
+            return self._direct(citation)
+        if citation.kind == "author_year":
+            return self.author_year(citation)[0]
+        return []
+
+    def resolve(self, citation: Citation) -> int:
+        """The one entry the citation points at, or -1 when there is none or the best
+        candidates tie (two entries by one author in one year): better no source than the
+        wrong one. Entries holding one identifier are one source: the first is returned."""
+        found = self.candidates(citation)
+        if not found:
+            return -1
+        if citation.kind == "author_year" and len(found) > 1:
+            named = self._named(citation)
+            year = citation.target.rsplit(":", 1)[1]
+            best = [(named[i], self.year_agreement(i, year)) for i in found[:2]]
+            if best[0] == best[1]:
+                return -1
+        return found[0]
+
+
+_RESOLVERS: list[tuple[Sequence[Reference], int, ReferenceResolver]] = []
+
+
+def resolver_for(references: Sequence[Reference]) -> ReferenceResolver:
+    """The resolver of one reference list, built once: the last few lists are remembered
+    (by identity, holding them so an id cannot be reused while remembered)."""
+    for cached, size, resolver in _RESOLVERS:
+        if cached is references and size == len(references):
+            return resolver
+    resolver = ReferenceResolver(references)
+    _RESOLVERS.insert(0, (references, len(references), resolver))
+    del _RESOLVERS[8:]
+    return resolver
+
+
+def reference_for(citation: Citation, references: Sequence[Reference]) -> int:
+    """The index of the reference entry a citation points at, or -1 (see
+    :class:`ReferenceResolver`)."""
+    return resolver_for(references).resolve(citation)

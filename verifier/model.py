@@ -74,6 +74,8 @@ class Reference:
     ``label`` is the marker that cites it (``1`` for ``[1]``, ``^1`` for a footnote), or None.
     ``authors`` are lower-cased surnames without diacritics; ``year`` as written.
     ``targets`` are the normalised targets of the identifiers and links inside the entry.
+    ``footnote`` is true for a footnote definition (``[^1]: ...``); ``body`` is the entry's
+    visible text after its label (``1.``, ``[1]``, ``[^1]:``, a bullet), ending at ``end``.
     """
 
     start: int
@@ -83,6 +85,8 @@ class Reference:
     authors: tuple[str, ...] = ()
     year: str | None = None
     targets: tuple[str, ...] = ()
+    footnote: bool = False
+    body: str = ""
 
 
 @dataclass(frozen=True)
