@@ -1,27 +1,27 @@
 """Citations: markers, author-year citations and reference lists that do not line up.
 
-The parser (``verifier.citations``) finds every citation and every reference-list entry;
-these rules compare the two. One private view, :class:`_References`, indexes a
-document's entries once per rule: numbered labels, footnote labels, link reference
-definitions, identifiers (DOI, PMID, PMCID, web address) and the words and years each
-entry holds, so matching a citation never scans every entry.
+The parser (``verifier.citations``) finds every citation and every reference-list entry,
+and its :class:`~verifier.citations.ReferenceResolver` says which entry a citation points
+at; these rules compare the two. :func:`_references` gives the four rules one view of a
+document's entries, built once per document: where each entry sits (its section, and
+whether that section is a reading list), the numbers and footnote labels the text can
+cite, and the copies of one source.
 
-Matching is deliberately lenient wherever leniency can only hide a problem, never invent
-one: an author-year citation matches an entry that holds the surname anywhere and the
-year, because entry formats vary far more than the parser can read.
+Matching is as lenient as the resolver: a surname the parser could not read as an author
+is still found in an entry's text, and an undated entry cannot contradict a year.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator
 
+from verifier.citations import ReferenceResolver, identity_key, resolver_for
 from verifier.document import Document
-from verifier.model import Citation, Finding, Related, Severity
+from verifier.model import Citation, Finding, Reference, Related, Severity
 from verifier.registry import RuleContext, rule
 from verifier.rules._text import normalise, quote
 
@@ -35,324 +35,126 @@ _READING_LIST_TITLES = frozenset({
     "suggested reading", "recommended reading", "works consulted", "further resources",
     "additional resources", "resources", "see also", "useful links",
 })
-# Name particles and connectors: "van der Berg" is also listed as "Berg JV".
-_NAME_FILLERS = frozenset(
-    "van von der den de del della dei degli di da das dos du le la les ten ter te al el bin ibn "
-    "zu y of for the on and".split()
-)
-
-# The entry's label, as the parser reads it: "1.", "1)", "[1]", "[^a]:", a list bullet.
-_ENTRY_LABEL = re.compile(
-    r"[ \t]*(?:[-*+][ \t]+)?(?:\[\^[^\]\s\[]{1,100}\]:|\[\d{1,4}\]:?|\(?\d{1,4}[.)](?=[ \t]|$))?[ \t]*"
-)
-_LINK_DEFINITION_LABEL = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\r\n]+)\]:", re.M)
-_WORD = re.compile(r"[a-z0-9]+")
-_ENTRY_YEAR = re.compile(r"(?<![\w.])(?P<year>(?:1[6-9]|20)\d\d)(?P<suffix>[a-z])?(?![\w])")
-_NO_DATE = re.compile(r"\bn\.\s?d\b|\bin press\b|\bforthcoming\b", re.I)
-_ACRONYM = re.compile(r"[A-Z]{2,10}")
-_LEADING_NAME = re.compile(r"[^.(,;:]{1,120}")
-_LINE_LABEL = re.compile(
-    r"^[ \t]*(?:\[(?P<bracket>\d{1,3})\]|(?P<number>\d{1,3})[.)])[ \t]+(?P<rest>[^\r\n]*\S)", re.M
-)
-_NUMBER_LIST = r"\d{1,3}(?:\s*[,;–—-]\s*\d{1,3})*"
-_UNSEEN_MARKER = re.compile(
-    r"\((" + _NUMBER_LIST + r")\)|<sup>\s*\[?(" + _NUMBER_LIST + r")\]?\s*</sup>|\^(" + _NUMBER_LIST + r")\^"
-    r"|([¹²³⁰⁴⁵⁶⁷⁸⁹]+(?:[,⁻–][¹²³⁰⁴⁵⁶⁷⁸⁹]+)*)",
-    re.I,
-)
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
-_BARE_ADDRESS = re.compile(r"<?(?:https?://|www\.|doi:\s*|10\.\d{4,9}/)\S+>?", re.I)
-
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics, as the parser keys author names."""
-    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def _name_words(key: str) -> list[str]:
-    """The words of an author key that an entry must hold: particles only if nothing else."""
-    found = _WORD.findall(_fold(key))
-    significant = [w for w in found if w not in _NAME_FILLERS]
-    return significant or found
-
-
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w and w.lower() not in _NAME_FILLERS).lower()
-
-
-def url_key(target: str) -> str | None:
-    """A web-address target without scheme or ``www.``; None for a site's home page,
-    which names a site rather than a source."""
-    if not target.startswith("url:"):
-        return None
-    address = re.sub(r"^[a-z]+://", "", target[4:])
-    address = re.sub(r"^www\d?\.", "", address)
-    host, slash, rest = address.partition("/")
-    if not rest.strip("/") and "?" not in host:
-        return None
-    return "url:" + address
 
 
 def _identity_keys(targets: tuple[str, ...]) -> list[str]:
     keys = []
     for target in targets:
-        key = url_key(target) if target.startswith("url:") else target
+        key = identity_key(target)
         if key and key not in keys:
             keys.append(key)
     return keys
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
-    """A reference-list entry as these rules read it (the parser's, possibly extended)."""
+    """A reference-list entry (the parser's) and where it sits."""
 
     index: int               # index into doc.references
-    start: int
-    end: int
-    label: str | None
-    authors: tuple[str, ...]
-    targets: tuple[str, ...]
-    body: str                # visible text without the label
-    body_start: int
-    footnote: bool
+    ref: Reference
     section: int             # heading block of its section, or -1
-    block: int
     reading_list: bool       # in a "Further reading" or "Bibliography" section
-    words: frozenset[str] = frozenset()
-    years: frozenset[str] = frozenset()
-    undated: bool = False
-    owner: int = -1          # for a continuation line: the entry it belongs to
 
     @property
-    def continuation(self) -> bool:
-        return self.owner >= 0
+    def start(self) -> int:
+        return self.ref.start
+
+    @property
+    def end(self) -> int:
+        return self.ref.end
+
+    @property
+    def label(self) -> str | None:
+        return self.ref.label
+
+    @property
+    def footnote(self) -> bool:
+        return self.ref.footnote
+
+    @property
+    def body(self) -> str:
+        return self.ref.body
+
+    @property
+    def body_start(self) -> int:
+        return self.ref.end - len(self.ref.body)
 
     @property
     def is_source(self) -> bool:
         """Whether the entry reads as a source, not a caption inside the list ("Reviews:")."""
-        text = self.body.strip().rstrip("*_ ")
-        if self.targets:
+        ref = self.ref
+        text = ref.body.strip().rstrip("*_ ")
+        if ref.targets:
             return True
-        if self.footnote:  # a note may be prose ("As the WHO puts it:")
-            return bool(self.authors or self.years)
+        if ref.footnote:  # a note may be prose ("As the WHO puts it:")
+            return bool(ref.authors or ref.year)
         if text.endswith(":") and len(text.split()) < 6 and not _COLON_END.search(text):
             return False
-        return bool(self.authors or self.years or self.label is not None or len(text.split()) >= 4)
-
-
-def _bare_address(body: str) -> bool:
-    return bool(_BARE_ADDRESS.fullmatch(body.strip()))
+        return bool(ref.authors or ref.year or ref.label is not None or len(text.split()) >= 4)
 
 
 @dataclass
 class _References:
-    """Every reference-list entry of a document, indexed for matching."""
+    """A document's reference-list entries as the four rules read them."""
 
-    doc: Document
-    entries: list[_Entry] = field(default_factory=list)
+    entries: list[_Entry]
+    resolver: ReferenceResolver
+    heading: Related | None = None                       # the first reference list's heading
     numbered: dict[str, list[int]] = field(default_factory=dict)
-    positional: list[int] = field(default_factory=list)
+    positional: list[int] = field(default_factory=list)  # unnumbered lists, read in order
     footnotes: dict[str, int] = field(default_factory=dict)
-    link_labels: set[str] = field(default_factory=set)
-    by_word: dict[str, set[int]] = field(default_factory=dict)
-    by_target: dict[str, set[int]] = field(default_factory=dict)
-    initials: dict[str, set[int]] = field(default_factory=dict)
+    link_starts: frozenset[int] = frozenset()            # where links start, "[1]" among them
 
     @classmethod
     def of(cls, doc: Document) -> "_References":
-        self = cls(doc)
+        entries = []
         for index, ref in enumerate(doc.references):
-            visible = doc.visible[ref.start:ref.end]
-            label = _ENTRY_LABEL.match(visible)
-            skip = label.end() if label else 0
             block = doc.block_at(ref.start)
             section = doc.blocks[block].section if block >= 0 else -1
             title = doc.section_title(block).lower() if block >= 0 else ""
-            entry = _Entry(
-                index=index, start=ref.start, end=ref.end, label=ref.label, authors=ref.authors,
-                targets=ref.targets, body=visible[skip:], body_start=ref.start + skip,
-                footnote=bool(ref.label and ref.label.startswith("^")), section=section, block=block,
-                reading_list=title in _READING_LIST_TITLES,
-            )
-            previous = self.entries[-1] if self.entries else None
-            if previous is not None and not previous.continuation and self._continues(previous, entry):
-                self._extend(previous, entry)
-                entry.owner = previous.index
-            self.entries.append(entry)
-        for entry in self.entries:
-            if not entry.continuation:
-                self._index(entry)
-        self._index_labels()
-        return self
-
-    def _continues(self, previous: _Entry, entry: _Entry) -> bool:
-        """A bare address on the line after an entry without one, in the same paragraph,
-        is that entry's address, wrapped onto its own line (the parser splits such
-        paragraphs into one entry per line, as it should for a list of bare addresses)."""
-        return (
-            entry.label is None and not entry.footnote and entry.block == previous.block >= 0
-            and not previous.targets and not _bare_address(previous.body) and _bare_address(entry.body)
-            and not self.doc.text[previous.end:entry.start].strip()
-        )
-
-    def _extend(self, previous: _Entry, entry: _Entry) -> None:
-        gap = self.doc.visible[previous.end:entry.start]
-        previous.body = previous.body + gap + entry.body
-        previous.end = entry.end
-        previous.targets = previous.targets + tuple(t for t in entry.targets if t not in previous.targets)
-
-    def _index(self, entry: _Entry) -> None:
-        index = entry.index
-        folded = _fold(entry.body)
-        entry.words = frozenset(_WORD.findall(folded))
-        entry.years = frozenset(m.group("year") + (m.group("suffix") or "") for m in _ENTRY_YEAR.finditer(folded))
-        entry.undated = bool(_NO_DATE.search(entry.body))
-        for word in entry.words:
-            self.by_word.setdefault(word, set()).add(index)
-        for key in _identity_keys(entry.targets):
-            self.by_target.setdefault(key, set()).add(index)
-        leading = _LEADING_NAME.match(entry.body.lstrip(" *_\"“"))
-        if leading:
-            acronym = _initials(re.findall(r"[A-Za-z]+", leading.group()))
-            if len(acronym) >= 2:
-                self.initials.setdefault(acronym, set()).add(index)
-
-    @property
-    def current(self) -> list[_Entry]:
-        """Entries, without the continuation lines merged into the entry above them."""
-        return [e for e in self.entries if not e.continuation]
-
-    def owner_of(self, index: int) -> int:
-        """The entry a reference index belongs to (itself, or the entry it continues)."""
-        if index < 0:
-            return index
-        entry = self.entries[index]
-        return entry.owner if entry.continuation else index
-
-    def _index_labels(self) -> None:
-        by_section: dict[int, list[_Entry]] = {}
-        for entry in self.current:
-            label = entry.label
+            entries.append(_Entry(index, ref, section, title in _READING_LIST_TITLES))
+        self = cls(entries, resolver_for(doc.references))
+        for entry in entries:
             if entry.footnote:
-                self.footnotes.setdefault(label[1:], entry.index)
-            elif label is not None and label.isdigit():
-                by_section.setdefault(entry.section, []).append(entry)
-            elif label is None and entry.section >= 0 and not entry.reading_list and entry.is_source:
+                self.footnotes.setdefault(entry.label[1:], entry.index)
+            elif entry.label is not None:
+                self.numbered.setdefault(entry.label, []).append(entry.index)
+            elif entry.section >= 0 and not entry.reading_list and entry.is_source:
                 self.positional.append(entry.index)
-        for numbered in by_section.values():
-            labels = [e.label for e in numbered]
-            # Markdown renumbers "1. / 1. / 1." as 1, 2, 3: so do we.
-            lazy = len(labels) > 1 and len(set(labels)) == 1
-            for offset, entry in enumerate(numbered):
-                label = str(int(labels[0]) + offset) if lazy else entry.label
-                self.numbered.setdefault(label, []).append(entry.index)
-        doc = self.doc
-        for block in doc.blocks:
-            if block.kind == "reference_definition":  # may hold several, and footnotes
-                for match in _LINK_DEFINITION_LABEL.finditer(doc.visible, block.start, block.end):
-                    label = " ".join(match.group("label").casefold().split())
-                    if not label.startswith("^"):
-                        self.link_labels.add(label)
+        for entry in self.listed:
+            if entry.section >= 0:
+                heading = doc.blocks[entry.section]
+                self.heading = Related(heading.start, heading.end, "reference list")
+                break
+        self.link_starts = frozenset(c.start for c in doc.citations if c.kind == "link")
+        return self
 
     # -- what the document has ----------------------------------------------------
     @property
     def listed(self) -> list[_Entry]:
         """Entries of reference-list sections (footnote definitions excluded)."""
-        return [e for e in self.current if not e.footnote]
+        return [e for e in self.entries if not e.footnote]
 
     def has_bibliography(self) -> bool:
         """Whether a reference list holds at least one entry that reads as a source."""
-        return any(e.targets or e.authors or e.years for e in self.listed)
-
-    def first_heading(self) -> Related | None:
-        for entry in self.listed:
-            if entry.section >= 0:
-                heading = self.doc.blocks[entry.section]
-                return Related(heading.start, heading.end, "reference list")
-        return None
+        return any(e.ref.targets or e.ref.authors or e.ref.year for e in self.listed)
 
     # -- resolving citations ----------------------------------------------------------
     def resolve_marker(self, citation: Citation) -> tuple[bool, list[int]]:
         """Whether a numeric or footnote marker points somewhere, and the entries it names."""
-        label = citation.target.split(":", 1)[1]
+        found = self.resolver.candidates(citation)
+        if found:
+            return True, found
         if citation.kind == "footnote":
-            if label in self.footnotes:
-                return True, [self.footnotes[label]]
             return False, []
-        if self.numbered:
-            if label in self.numbered:
-                return True, list(self.numbered[label])
-        elif self.positional and int(label) <= len(self.positional):
+        label = citation.target.split(":", 1)[1]
+        if not self.numbered and self.positional and int(label) <= len(self.positional):
             return True, [self.positional[int(label) - 1]]
-        if label in self.footnotes:  # "[1]" for a note defined as "[^1]:"
-            return True, [self.footnotes[label]]
-        if label in self.link_labels:  # "[1]" with "[1]: https://..." is a reference-style link
-            return True, []
-        if label in self.line_labels:
-            return True, []
-        return False, []
-
-    @cached_property
-    def line_labels(self) -> frozenset[str]:
-        """Numbers that open a line as a reference entry would, "[1] https://..." or
-        "1. Smith J... 2020", wherever they sit: a list under a plain "Citations:" line
-        is not a reference section to the parser, but it is one to the reader."""
-        found = set()
-        for match in _LINE_LABEL.finditer(self.doc.visible):
-            rest = match.group("rest")
-            if match.group("bracket") or _ENTRY_YEAR.search(rest) or _BARE_ADDRESS.search(rest):
-                found.add((match.group("bracket") or match.group("number")).lstrip("0"))
-        return frozenset(found)
-
-    def resolve_target(self, target: str) -> set[int]:
-        key = url_key(target) if target.startswith("url:") else target
-        return set(self.by_target.get(key, ())) if key else set()
-
-    def author_candidates(self, citation: Citation) -> set[int]:
-        """Entries that name the cited author (anywhere: entry formats vary too much)."""
-        key = citation.target.split(":")[1]
-        words = _name_words(key)
-        found: set[int] | None = None
-        for word in words:
-            bucket = self.by_word.get(word, set())
-            found = set(bucket) if found is None else found & bucket
-            if not found:
-                break
-        found = set(found or ())
-        first = citation.text.split()[0].strip(",") if citation.text.split() else ""
-        if _ACRONYM.fullmatch(first):  # (WHO, 2023) for "World Health Organization. ..."
-            for acronym, entries in self.initials.items():
-                if acronym.startswith(first.lower()):
-                    found |= entries
-        if len(words) >= 2:  # (World Health Organization, 2023) for "WHO. ..."
-            found |= self.by_word.get(_initials(words), set())
-        return found
-
-    def year_matches(self, entry: _Entry, year: str) -> bool:
-        if not entry.years:
-            return True  # a web page listed without a date cannot contradict the year
-        if not year[:1].isdigit():  # n.d., in press, forthcoming
-            return entry.undated
-        if year in entry.years:
-            return True
-        base, suffix = year[:4], year[4:]
-        if suffix:
-            return base in entry.years  # "2019a" against an entry that only says 2019
-        return any(y[:4] == base for y in entry.years)
-
-    def match_author_year(self, citation: Citation) -> tuple[list[int], list[int]]:
-        """Entries matching surname and year, and entries with the surname but another year."""
-        year = citation.target.rsplit(":", 1)[1]
-        matches, near = [], []
-        for index in sorted(self.author_candidates(citation)):
-            entry = self.entries[index]
-            (matches if self.year_matches(entry, year) else near).append(index)
-        return matches, near
+        # "[1]" with "[1]: https://..." is a reference-style link: the link is its source.
+        return citation.start in self.link_starts, []
 
     # -- duplicates ------------------------------------------------------------------
+    @cached_property
     def duplicate_groups(self) -> dict[int, tuple[int, str]]:
         """For each later copy of a listed source: (first copy, what they share).
 
@@ -365,7 +167,7 @@ class _References:
         first_of: dict[str, int] = {}
         copies: dict[int, tuple[int, str]] = {}
         for entry in self.listed:
-            keys = _identity_keys(entry.targets)
+            keys = _identity_keys(entry.ref.targets)
             text = normalise(entry.body)
             if len(text.split()) >= 4:
                 keys.append("text:" + text)
@@ -382,11 +184,9 @@ class _References:
         return copies
 
 
-def _plausible_author(citation: Citation) -> bool:
-    """Whether an author-year key names someone: "(Phase III, 2019)" reads as a citation of
-    "III" to the parser, and a lone initial or a Roman numeral is nobody's surname."""
-    names = re.findall(r"[^\W\d_]+", citation.text.replace("et al", ""))
-    return any(len(w) > 1 and not (w.isupper() and _ROMAN.fullmatch(w)) for w in names)
+def _references(doc: Document) -> _References:
+    """The analysis the four rules share, built once per document and kept with it."""
+    return doc.memo("citation-rules", _References.of)
 
 
 def _in_blockquote(doc: Document, offset: int) -> bool:
@@ -441,10 +241,10 @@ def _adjacent_source(doc: Document, citation: Citation, others: list[Citation], 
     severity=Severity.WARNING,
     summary="A citation points to no entry of the document's reference list.",
     what="""
-Finds citations that lead nowhere: a numeric marker `[4]` with no entry 4 in the
-reference list (a numbered list, `[4]` entries, Markdown's renumbered `1.` lists, a
-plain list read in order, a `[4]: https://...` link definition, or a line opening with
-`[4]`), a footnote `[^a]` with no `[^a]:` definition, and an author-year citation
+Finds citations that lead nowhere: a numeric marker (`[4]`, or a superscript `⁴`, `^4^`
+or `<sup>4</sup>`) with no entry 4 in the reference list (a numbered list, `[4]` entries, Markdown's renumbered `1.` lists, a list under a plain
+`Citations:` line, a plain list read in order, or a `[4]: https://...` link definition),
+a footnote `[^a]` with no `[^a]:` definition, and an author-year citation
 `(Tang et al., 2020)` whose surname and year no entry holds (diacritics, "et al.",
 "and"/"&", corporate authors and their acronyms, "2020a"-style suffixes and undated web
 entries are tolerated; a wrong year is reported with the year the list gives). Numeric
@@ -471,7 +271,7 @@ source whose reference list was left behind.""",
 1. Erkkilä J, Punkanen M, Fachner J, et al. Individual music therapy for depression: randomised controlled trial. Br J Psychiatry. 2011;199(2):132-139.""",
 )
 def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    refs = _References.of(doc)
+    refs = _references(doc)
     cited = doc.text_citations
     starts = [c.start for c in cited]
     groups: dict[tuple[str, str], list[Citation]] = {}
@@ -480,13 +280,11 @@ def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
             continue
         if citation.kind != "footnote" and _in_blockquote(doc, citation.start):
             continue
-        if citation.kind == "author_year" and not _plausible_author(citation):
-            continue
         groups.setdefault((citation.kind, citation.target), []).append(citation)
 
     listed = refs.listed
     bibliography = refs.has_bibliography()
-    heading = refs.first_heading()
+    heading = refs.heading
     unlisted_markers: list[list[Citation]] = []
     for (kind, target), uses in groups.items():
         if kind in {"numeric", "footnote"}:
@@ -502,7 +300,7 @@ def dangling_citation(doc: Document, context: RuleContext) -> Iterator[Finding]:
         uses = [c for c in uses if not _adjacent_source(doc, c, cited, starts)]
         if not uses:
             continue
-        matches, near = refs.match_author_year(uses[0])
+        matches, near = refs.resolver.author_year(uses[0])
         if matches:
             continue
         yield _author_year_finding(doc, refs, uses, near, heading)
@@ -555,9 +353,8 @@ def _author_year_finding(doc: Document, refs: _References, uses: list[Citation],
     related = [Related(c.start, c.end, "also cited here") for c in uses[1:20]]
     if near:
         entry = refs.entries[near[0]]
-        years = sorted(entry.years) or ["no year"]
         message = (f'Citation "{shown}" matches no entry of the reference list: the entry at line '
-                   f'{_line(doc, entry.start)} with that name has {", ".join(years[:3])}')
+                   f'{_line(doc, entry.start)} with that name has {entry.ref.year or "no year"}')
         related.append(Related(entry.start, entry.end, "entry with that name"))
     else:
         where = f" (line {_line(doc, heading.start)})" if heading is not None else ""
@@ -574,7 +371,7 @@ def _author_year_finding(doc: Document, refs: _References, uses: list[Citation],
 def _used_entries(doc: Document, refs: _References) -> set[int]:
     used: set[int] = set()
     for citation in doc.citations:
-        inside = refs.owner_of(citation.reference)
+        inside = citation.reference
         if citation.kind in {"numeric", "footnote"}:
             # A marker counts wherever it sits, except in the entry it names ("See also [3]").
             if inside < 0 and doc.in_reference_list(citation.start):
@@ -582,72 +379,15 @@ def _used_entries(doc: Document, refs: _References) -> set[int]:
             found = refs.resolve_marker(citation)[1]
         elif inside >= 0 or doc.in_reference_list(citation.start):
             continue  # an identifier inside an entry is the entry itself, not a use
-        elif citation.kind in DIRECT_KINDS:
-            found = list(refs.resolve_target(citation.target))
         elif citation.kind == "author_year":
             # A citation with the right name and another year names its entry: the
             # mismatch is dangling-citation's to report, not a second finding here.
-            matches, near = refs.match_author_year(citation)
+            matches, near = refs.resolver.author_year(citation)
             found = matches or near
         else:
-            found = []
+            found = refs.resolver.candidates(citation)
         used.update(i for i in found if i != inside)
     return used
-
-
-def _unseen_numbers(doc: Document) -> set[str]:
-    """Numbers the text may cite by in ways the parser does not read as markers:
-    "(1)", "(2, 3)", "<sup>4</sup>", "^5^", "⁶". Counting them as uses can only hide an
-    unused entry, never invent one."""
-    found: set[str] = set()
-    for index, block in enumerate(doc.blocks):
-        if not block.is_prose or index in doc.reference_blocks:
-            continue
-        text = doc.visible[block.start:block.end]
-        for match in _UNSEEN_MARKER.finditer(text):
-            body = next(g for g in match.groups() if g is not None)
-            body = body.translate(_SUPERSCRIPTS)
-            for part in re.split(r"\s*[,;]\s*", body):
-                bounds = re.split(r"\s*[–—-]\s*", part)
-                if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
-                    low, high = int(bounds[0]), int(bounds[1])
-                    if 0 < low < high <= low + 100:
-                        found.update(str(n) for n in range(low, high + 1))
-                elif len(bounds) == 1 and bounds[0].isdigit():
-                    found.add(str(int(bounds[0])))
-    return found
-
-
-class _Mentions:
-    """Where the running text names an author near a year, however it is phrased.
-
-    The parser reads the usual author-year forms; this catches the rest ("Smith's 2020
-    trial", "NICE [2022]") before an entry is called unused.
-    """
-
-    def __init__(self, doc: Document) -> None:
-        parts = []
-        for index, block in enumerate(doc.blocks):
-            if block.is_prose and block.kind not in {"reference_definition", "image"} and index not in doc.reference_blocks:
-                parts.append(_fold(doc.visible[block.start:block.end]))
-        self.text = "\n".join(parts)
-        self.words = frozenset(_WORD.findall(self.text))
-
-    def names(self, entry: _Entry) -> bool:
-        if not entry.authors or not entry.years:
-            return False
-        words = _WORD.findall(_fold(entry.authors[0]))
-        if not words or not all(w in self.words for w in words):
-            return False
-        years = {y[:4] for y in entry.years}
-        if not any(y in self.words for y in years):
-            return False
-        phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b")
-        year = re.compile(r"(?<!\d)(?:" + "|".join(sorted(years)) + r")(?!\d)")
-        for match in phrase.finditer(self.text):
-            if year.search(self.text, max(0, match.start() - 150), match.end() + 150):
-                return True
-        return False
 
 
 @rule(
@@ -660,9 +400,9 @@ Finds entries of a reference list that no citation in the text reaches: no marke
 their number, no link, DOI, PMID or PMC id in the text points at them, and no
 author-year citation matches their surname and year; and footnote definitions that no
 marker references. A list is checked only when the text cites at least one of its
-entries (footnotes: when the text uses footnote markers), so a bibliography cited in a
-way the parser cannot see (superscripts) is left alone, and sections titled "Further
-reading" or "Bibliography" are reading lists, never checked. A source listed several
+entries (footnotes: when the text uses footnote markers), so a bibliography the text
+never cites at all is left alone, and sections titled "Further reading" or
+"Bibliography" are reading lists, never checked. A source listed several
 times is reported once, at its first copy; the copies are duplicate-reference's.""",
     why="""
 An uncited entry makes a piece look better sourced than it is, and often marks the spot
@@ -684,11 +424,11 @@ every page the search touched, cited or not.""",
 def unused_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
     if not doc.text_citations:
         return
-    refs = _References.of(doc)
+    refs = _references(doc)
     if not refs.entries:
         return
     used = _used_entries(doc, refs)
-    copies = refs.duplicate_groups()
+    copies = refs.duplicate_groups
     members: dict[int, list[int]] = {}
     for later, (first, _) in copies.items():
         members.setdefault(first, []).append(later)
@@ -696,14 +436,9 @@ def unused_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
         if any(i in used for i in later):
             used.add(first)
 
-    unseen = _unseen_numbers(doc) if refs.numbered else set()
-    for label, entries in refs.numbered.items():
-        if label in unseen:
-            used.update(entries)
     cited_sections = {refs.entries[i].section for i in used if not refs.entries[i].footnote}
     footnote_markers = any(c.kind == "footnote" for c in doc.text_citations)
-    mentions: _Mentions | None = None
-    for entry in refs.current:
+    for entry in refs.entries:
         if entry.index in used or entry.index in copies or entry.reading_list:
             continue
         if not entry.footnote and not entry.is_source:
@@ -719,9 +454,6 @@ def unused_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
             )
             continue
         if entry.section not in cited_sections:
-            continue
-        mentions = mentions or _Mentions(doc)
-        if mentions.names(entry):
             continue
         shown = quote(entry.body, 70)
         label = f" [{entry.label}]" if entry.label else ""
@@ -768,8 +500,8 @@ is a sure sign the list was pasted together rather than checked.""",
 2. https://pmc.ncbi.nlm.nih.gov/articles/PMC9987133/""",
 )
 def duplicate_reference(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    refs = _References.of(doc)
-    for later, (first, shared) in sorted(refs.duplicate_groups().items()):
+    refs = _references(doc)
+    for later, (first, shared) in sorted(refs.duplicate_groups.items()):
         entry, original = refs.entries[later], refs.entries[first]
         yield Finding(
             rule="duplicate-reference",
@@ -1008,9 +740,9 @@ def truncated_citation(doc: Document, context: RuleContext) -> Iterator[Finding]
         problems.extend(_identifier_problems(text, block.start))
         problems.extend(_fragment_problems(text, block.start))
     if doc.references:
-        refs = _References.of(doc)
+        refs = _references(doc)
         spans = sorted((c.start, c.end) for c in doc.citations if c.kind in DIRECT_KINDS)
-        for entry in refs.current:
+        for entry in refs.entries:
             inside = []
             for span in spans[max(0, bisect.bisect_left(spans, (entry.start, -1)) - 1):]:
                 if span[0] >= entry.end:

@@ -158,10 +158,13 @@ def test_markers_resolved_by_link_definitions_and_footnotes():
             "[1]: https://pubmed.ncbi.nlm.nih.gov/21474494/\n\n"
             "[^who]: World Health Organization. Depression. 2023.\n\n[^2]: Smith J. Notes. 2020.\n")
     assert found(text, "dangling-citation") == []
+    # A marker inside other link text is still a marker: the link is not entry 4.
+    assert found("A trial [1], a review [see [4]](https://x.org/a).\n" + VANCOUVER, "dangling-citation") == [
+        (1, "dangling-citation")]
 
 
 def test_markers_resolved_by_a_list_under_a_plain_title_line():
-    # "Citations:" on its own line is no heading, so the parser sees no reference section.
+    # "Citations:" on its own line is no heading, but a list follows it: a reference section.
     text = """Music therapy helps[1][2]. Effects are short-term[3].
 
 Citations:
@@ -171,6 +174,16 @@ Citations:
 """
     assert found(text, "dangling-citation") == []
     assert found(text.replace("[3] https", "[4] https"), "dangling-citation") == [(1, "dangling-citation")]
+
+
+def test_possessive_and_acronym_citations_are_checked():
+    text = ("Fachner's 2013 EEG study agreed [1]. The National Institute for Health and Care "
+            "Excellence [NICE] (2022) disagreed [2].\n" + VANCOUVER)
+    assert sorted(m.split('"')[1] for m in messages(text, "dangling-citation")) == [
+        "Fachner's 2013",
+        "National Institute for Health and Care Excellence [NICE] (2022)",
+    ]
+    assert found("Britain's 2020 lockdown ended [1] [2] [3].\n" + VANCOUVER, "dangling-citation") == []
 
 
 def test_roman_numerals_are_not_authors():
@@ -200,9 +213,17 @@ def test_unused_numbered_entry():
 
 
 @pytest.mark.parametrize("cite", ["(2)", "(1, 2)", "(1-2)", "<sup>2</sup>", "^2^", "²"])
-def test_numbers_cited_in_forms_the_parser_does_not_read_are_not_unused(cite):
+def test_numbers_cited_as_superscripts_or_in_parentheses_are_uses(cite):
     text = f"A trial [1] and a review{cite}.\n" + VANCOUVER.replace("3. World Health", "Unnumbered: World Health")
     assert found(text, "unused-reference") == []
+
+
+@pytest.mark.parametrize("cite", ["(4)", "<sup>4</sup>", "^4^", "⁴"])
+def test_superscript_markers_can_dangle_but_enumerations_cannot(cite):
+    text = f"A trial [1], a review [2] and a fact sheet{cite}.\n" + VANCOUVER
+    expected = [] if cite == "(4)" else [(1, "dangling-citation")]  # "(4)" names no entry: no marker
+    assert found(text, "dangling-citation") == expected
+    assert found("The aims: (1) reduce stress, (2) improve mood.\n" + VANCOUVER, "dangling-citation") == []
 
 
 def test_further_reading_is_never_unused():
@@ -380,6 +401,27 @@ def test_prose_footnotes_are_not_references():
 def test_one_finding_per_cut_entry():
     text = "A study [1].\n\n## References\n\n1. Smith J. Music therapy. 2020;12(3. doi: 10.1016/\n"
     assert found(text, "truncated-citation") == [(5, "truncated-citation")]
+
+
+# -- one analysis per document -----------------------------------------------------------
+
+def test_the_four_rules_share_one_analysis_per_document(monkeypatch):
+    from verifier.rules import citations as module
+
+    built = []
+    original = module._References.of.__func__
+
+    def counting(cls, doc):
+        built.append(id(doc))
+        return original(cls, doc)
+
+    monkeypatch.setattr(module._References, "of", classmethod(counting))
+    first = build_document("a.md", "A trial [1] and [4].\n" + VANCOUVER)
+    second = build_document("b.md", "A trial [1].\n" + VANCOUVER)
+    for doc in (first, second, first):
+        for name in RULES:
+            list(find_rule(name).check(doc, RuleContext()))
+    assert built == [id(first), id(second)]
 
 
 # -- scale -------------------------------------------------------------------------------
