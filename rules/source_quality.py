@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
+from verifier.citations import reference_for
 from verifier.document import Document
 from verifier.model import Citation, Claim, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
@@ -198,10 +199,6 @@ class _Sources:
     def __init__(self, doc: Document, tiers: DomainTiers) -> None:
         self.doc = doc
         self.tiers = tiers
-        self.by_label: dict[str, list[int]] = {}
-        for index, entry in enumerate(doc.references):
-            if entry.label:
-                self.by_label.setdefault(entry.label, []).append(index)
 
     def target_verdict(self, target: str, kind: str = "") -> Verdict | None:
         scheme, _, rest = target.partition(":")
@@ -225,23 +222,8 @@ class _Sources:
         return next((v for v in verdicts if v is not None and not v.weak), None)
 
     def entry_of(self, citation: Citation) -> int:
-        """The reference-list entry a marker or author-year citation points to, or -1.
-
-        With several lists using the same numbers, a marker belongs to the first list after it.
-        """
-        if citation.reference >= 0:
-            return citation.reference
-        scheme, _, rest = citation.target.partition(":")
-        if scheme in {"ref", "footnote"}:
-            candidates = self.by_label.get(rest if scheme == "ref" else "^" + rest, [])
-            following = [i for i in candidates if self.doc.references[i].start > citation.start]
-            return following[0] if following else (candidates[-1] if candidates else -1)
-        if scheme == "author":
-            author, _, year = rest.rpartition(":")
-            for index, entry in enumerate(self.doc.references):
-                if entry.year == year and entry.authors and entry.authors[0] == author:
-                    return index
-        return -1
+        """The reference-list entry a citation points to, or -1 (the parser's resolver)."""
+        return reference_for(citation, self.doc.references)
 
 
 def _with_hedge(claim: Claim) -> str:

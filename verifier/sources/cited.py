@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from verifier.citations import reference_for
 from verifier.document import citation_groups
 from verifier.sources.ids import canonical, kind_of
 
@@ -28,20 +29,10 @@ def _pick(targets: list[str]) -> list[str]:
 
 
 def reference_targets(doc: "Document", citation: "Citation") -> list[str]:
-    """Targets of the reference entry a marker or author-year citation points at."""
-    kind = citation.target.split(":", 1)[0]
-    value = citation.target.split(":", 1)[1] if ":" in citation.target else ""
-    entries = []
-    if kind in {"ref", "footnote"}:
-        label = value if kind == "ref" else f"^{value}"
-        entries = [r for r in doc.references if r.label in {label, value}]
-    elif kind == "author":
-        parts = value.split(":")
-        surname, year = parts[0], parts[-1] if len(parts) > 1 else None
-        entries = [r for r in doc.references if surname in r.authors and (year is None or r.year == year)]
-    if len(entries) != 1:
-        return []   # unknown or ambiguous: better no source than the wrong one
-    return _pick(list(entries[0].targets))
+    """Targets of the reference entry a marker or author-year citation points at: none
+    when the entry is unknown or ambiguous (better no source than the wrong one)."""
+    entry = reference_for(citation, doc.references)
+    return _pick(list(doc.references[entry].targets)) if entry >= 0 else []
 
 
 def citation_group_targets(doc: "Document", citations) -> list[str]:
