@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy
-from spacy.attrs import ENT_KB_ID, IDX, LEMMA, LENGTH, ORTH, SENT_START, SPACY, TAG
+from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, SPACY, TAG
 from spacy.errors import MatchPatternError
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -1495,54 +1495,87 @@ _TOKEN_MARKS = {
 }
 
 
+_FAR = 1 << 30  # words to an anchor when there is none
 _DASH, _NOT_NUM = "dash", "not a number"  # gap marks that depend on the token, not the lexeme
 # Every pattern has a step only these tokens match: numbers, fractions and these words.
 _ANCHOR_WORDS = set(_FREQUENCY_WORDS) | set(_FOLD_WORDS) | {"half"}
 
 
-def _reach(rules: dict) -> tuple[int, int]:
-    """How many words a match can hold before and after its anchor (the first step that
-    only a number, a fraction or an anchor word matches); whitespace tokens not counted."""
-    left = right = 0
+def _width(name: str, step: dict) -> int:
+    """How many tokens a pattern step can take (whitespace steps take none that count)."""
+    op = step.get("OP")
+    if step.get("IS_SPACE") is True:
+        if set(step) != {"IS_SPACE", "OP"} or op != "*":
+            raise ValueError(f"{name}: unexpected whitespace step {step}")
+        return 0
+    if op in (None, "!", "?"):
+        return 1
+    bounded = re.fullmatch(r"\{\d*,(\d+)\}|\{(\d+)\}", op)
+    if not bounded:
+        raise ValueError(f"{name}: unbounded step {step}")
+    return int(bounded.group(1) or bounded.group(2))
+
+
+def _least(step: dict) -> int:
+    """How many tokens a pattern step takes at the least."""
+    op = step.get("OP")
+    if op in (None, "!"):
+        return 1
+    bounded = re.fullmatch(r"\{(\d*),\d+\}|\{(\d+)\}", op)
+    return int(bounded.group(1) or bounded.group(2) or 0) if bounded else 0
+
+
+def _condition(step: dict) -> tuple:
+    """What a token must be to match a step, when the step starts a match:
+    ("tag", mark), (attribute, words), or ("any",) for anything else."""
+    keys = set(step) - {"OP"}
+    if keys == {"_"} and step["_"] in ({_IS_NUM: True}, {_IS_FRAC: True}):
+        return ("tag", _TOKEN_MARKS[next(iter(step["_"]))][1])
+    if len(keys) == 1 and keys <= {"LOWER", "ORTH"}:
+        attr = next(iter(keys))
+        value = step[attr]
+        if isinstance(value, str):
+            return (attr, frozenset([value]))
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            return (attr, frozenset(value["IN"]))
+    return ("any",)
+
+
+def _starts(rules: dict) -> list[tuple[tuple, tuple[tuple[tuple, int, int], ...], int]]:
+    """Every way a match can start, as (condition on the first token, constraints, words):
+    each constraint (condition, low, high) is a required step later in the pattern, which
+    some word between low and high words after the first must meet; ``words`` is the most
+    words such a match holds. Whitespace tokens are not counted as words."""
+    starts = set()
     for name, (_, _, patterns) in rules.items():
         for pattern in patterns:
-            widths = []
-            anchor = None
-            for k, step in enumerate(pattern):
-                op = step.get("OP")
-                if step.get("IS_SPACE") is True:
-                    widths.append(0)  # whitespace, any number of tokens
-                    continue
-                bounded = re.fullmatch(r"\{(\d*),(\d+)\}|\{(\d+)\}", op or "")
-                if op in (None, "!", "?"):
-                    widths.append(1)
-                elif bounded:
-                    widths.append(int(bounded.group(2) or bounded.group(3)))
-                else:
-                    raise ValueError(f"{name}: unbounded step {step}")
-                lower = step.get("LOWER")
-                words = {lower} if isinstance(lower, str) else set(lower.get("IN", ())) if isinstance(lower, dict) else None
-                if anchor is None and op is None and (
-                    step.get("_") in ({_IS_NUM: True}, {_IS_FRAC: True}) or (words and words <= _ANCHOR_WORDS and set(step) == {"LOWER"})
-                ):
-                    anchor = k
+            steps = [step for step in pattern if not (step.get("IS_SPACE") is True and _width(name, step) == 0)]
+            widths = [_width(name, step) for step in steps]
+            least = [_least(step) for step in steps]
+            anchor = next((k for k, step in enumerate(steps) if "OP" not in step and (
+                _condition(step)[0] == "tag"
+                or (_condition(step)[0] == "LOWER" and _condition(step)[1] <= _ANCHOR_WORDS)
+            )), None)
             if anchor is None:
                 raise ValueError(f"{name}: a pattern without an anchor step")
-            left = max(left, sum(widths[:anchor]))
-            right = max(right, sum(widths[anchor + 1:]))
-    return left, right
+            for k in range(anchor + 1):
+                condition = _condition(steps[k]) if widths[k] == 1 and steps[k].get("OP") in (None, "?") else ("any",)
+                constraints = []
+                low = high = 1
+                for j in range(k + 1, len(steps)):
+                    if "OP" not in steps[j] and _condition(steps[j])[0] != "any":
+                        constraints.append((_condition(steps[j]), low, high))
+                    low += least[j]
+                    high += widths[j]
+                starts.add((condition, tuple(constraints), sum(widths[k:])))
+                if least[k]:
+                    break  # a match starts here at the latest
+    return sorted(starts, key=repr)
 
 
 def sentence_spans(doc: Doc) -> list[tuple[int, int, int, int]]:
-    """(start, end, start_char, end_char) of each sentence, as ``doc.sents`` has them."""
-    columns = doc.to_array([SENT_START, IDX, LENGTH])
-    n = len(doc)
-    if n == 0:
-        return []
-    starts = [0, *(numpy.flatnonzero(columns[1:, 0] == 1) + 1).tolist(), n]
-    idx = columns[:, 1].tolist()
-    length = columns[:, 2].tolist()
-    return [(a, b, idx[a], idx[b - 1] + length[b - 1]) for a, b in zip(starts, starts[1:])]
+    """(start, end, start_char, end_char) of each sentence."""
+    return [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
 
 
 def _word_sets(rules: dict) -> list[tuple[str, frozenset[str]]]:
@@ -1591,7 +1624,25 @@ class ClaimFinder:
         self.tag_frac = nlp.vocab.strings[_TAG_FRAC]
         self.gap_id = nlp.vocab.strings[_LEMMA_GAP]
         self.mean_gap_id = nlp.vocab.strings[_KB_MEAN_GAP]
-        self.reach_left, self.reach_right = _reach(_RULES)
+        # Where matches can start, and what must follow: each condition on a token gets a
+        # bit; a word's bits are in _facts, a number's or fraction's in tag_bits.
+        starts = _starts(_RULES)
+        conditions = sorted({c for condition, constraints, _ in starts for c in (condition, *(c for c, _, _ in constraints))}, key=repr)
+        self.condition_bits = {c: 1 << n for n, c in enumerate(conditions)}
+        self.tag_bits = {nlp.vocab.strings[c[1]]: bit for c, bit in self.condition_bits.items() if c[0] == "tag"}
+        self.word_starts: list[tuple[tuple, tuple]] = []  # (condition, rule)
+        self.any_starts: tuple = ()
+        self.tag_starts: dict[int, tuple] = {self.tag_num: (), self.tag_frac: ()}
+        for condition, constraints, total in starts:
+            rule = (tuple((self.condition_bits[c], low, high) for c, low, high in constraints), total)
+            if condition[0] == "tag":
+                key = nlp.vocab.strings[condition[1]]
+                self.tag_starts[key] = self.tag_starts[key] + (rule,)
+            elif condition[0] == "any":
+                self.any_starts = self.any_starts + (rule,)
+            else:
+                self.word_starts.append((condition, rule))
+        self.tag_starts = {key: tuple(sorted(rules, key=lambda r: -r[1])) for key, rules in self.tag_starts.items()}
         self.lexemes: dict[int, tuple] = {}  # orth -> _facts
 
     def _compile(self, step: dict) -> dict:
@@ -1639,8 +1690,17 @@ class ClaimFinder:
             mean_gap = _NOT_NUM
         else:
             mean_gap = False
+        def holds(condition: tuple) -> bool:
+            return condition[0] in ("LOWER", "ORTH") and (lower if condition[0] == "LOWER" else text) in condition[1]
+
+        conditions = sum(bit for condition, bit in self.condition_bits.items() if holds(condition))
+        starts = tuple(sorted(
+            set(self.any_starts) | {rule for condition, rule in self.word_starts if holds(condition)},
+            key=lambda rule: -rule[1],
+        ))
         facts = self.lexemes[orth] = (
             lower, lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS, lexeme.is_space, gap, mean_gap, lower in _ANCHOR_WORDS,
+            starts, conditions,
         )
         return facts
 
@@ -1654,24 +1714,26 @@ class ClaimFinder:
         numberish = [(start, end) for start, end, start_char, end_char in sentence_spans(doc) if _numberish(text[start_char:end_char])]
         if not numberish:
             return doc
+        length = len(doc)
         marked = mark_numbers(doc, numberish)
-        tag_num, tag_frac = self.tag_num, self.tag_frac
         n = len(doc)
+        if n != length:  # numbers were merged: the token indexes moved
+            numberish = [(start, end) for start, end, start_char, end_char in sentence_spans(doc) if _numberish(text[start_char:end_char])]
+        tag_num, tag_frac = self.tag_num, self.tag_frac
         tags = [0] * n
         for i, mark in marked:
             tags[i] = tag_frac if mark.fraction else tag_num
-        columns = doc.to_array([ORTH, SPACY]).tolist()
+        orths, spacy = doc.to_array([ORTH, SPACY]).T.tolist()
         lexemes = self.lexemes
-        facts = [lexemes.get(orth) or self._facts(orth) for orth, _ in columns]
-        spacy = [bool(glued) for _, glued in columns]
-        sentences = []  # (start, end, windows) of the sentences that can hold a claim
-        for start, end, start_char, end_char in sentence_spans(doc):
-            if not _numberish(text[start_char:end_char]):
-                continue
+        facts: list = [None] * n  # _facts of each token in a sentence that can hold a claim
+        sentences = []  # (start, end, windows) of those sentences with a number in them
+        for start, end in numberish:
+            for i in range(start, end):
+                orth = orths[i]
+                facts[i] = lexemes.get(orth) or self._facts(orth)
             if not any(tags[i] or facts[i][1] for i in range(start, end)):
                 continue  # no number, fraction, "twice" or "threefold"
-            anchors = [i for i in range(start, end) if tags[i] or facts[i][5]]
-            sentences.append((start, end, self._windows(facts, anchors, start, end)))
+            sentences.append((start, end, self._windows(facts, tags, start, end)))
         # Gap marks, for the tokens the Matcher will read.
         gaps = [0] * n
         mean_gaps = [0] * n
@@ -1700,19 +1762,44 @@ class ClaimFinder:
         doc._.verifier_claims = claims
         return doc
 
-    def _windows(self, facts: list[tuple], anchors: list[int], start: int, end: int) -> list[tuple[int, int]]:
-        """The token ranges of doc[start:end] that hold every match: around each anchor,
-        the reach of the patterns in words, and any whitespace tokens at their edges."""
+    def _windows(self, facts: list[tuple], tags: list[int], start: int, end: int) -> list[tuple[int, int]]:
+        """The token ranges of doc[start:end] that hold every match, in order and disjoint:
+        from each word a match can start at (its later required steps met by words in
+        reach), as many words as such a match holds, with the whitespace at the edges."""
+        words = [i for i in range(start, end) if not facts[i][2]]
+        tag_bits = self.tag_bits
+        masks = [facts[i][7] | tag_bits.get(tags[i], 0) for i in words]
+        count = len(words)
         windows: list[tuple[int, int]] = []
-        for anchor in anchors:
-            low, words = anchor, 0
-            while low > start and (facts[low - 1][2] or words < self.reach_left):
-                words += not facts[low - 1][2]
+        tag_starts = self.tag_starts
+        for w, i in enumerate(words):
+            rules = facts[i][6]
+            if tags[i]:
+                rules = tag_starts[tags[i]] if not rules else tuple(sorted(rules + tag_starts[tags[i]], key=lambda r: -r[1]))
+            if not rules:
+                continue
+            width = 0
+            for constraints, total in rules:  # the longest first: the first that holds decides
+                for bit, low, high in constraints:
+                    k = w + low
+                    if high == low:
+                        if k >= count or not masks[k] & bit:
+                            break
+                    else:
+                        stop = min(w + high + 1, count)
+                        while k < stop and not masks[k] & bit:
+                            k += 1
+                        if k == stop:
+                            break
+                else:
+                    width = total
+                    break
+            if not width:
+                continue
+            low = i
+            while low > start and facts[low - 1][2]:
                 low -= 1
-            high, words = anchor + 1, 0
-            while high < end and (facts[high][2] or words < self.reach_right):
-                words += not facts[high][2]
-                high += 1
+            high = words[w + width] if w + width < count else end  # and the whitespace after
             if windows and low <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], max(high, windows[-1][1]))
             else:
