@@ -5,7 +5,9 @@ of the document (:class:`_Analysis`): sentences without their citations, the sou
 sentence cites, word stems and their rarity, the *statements* that carry figures (the
 clause around one or more figures of one kind) and the sentences that say a figure or an
 effect is not available. Comparisons are bucketed (by stem, by value) so a long draft is
-not compared pair by pair.
+not compared pair by pair. conflicting-statistics also compares the drafts of a run with
+each other (:class:`_Library`), blocked by a key that two mentions of one measure always
+share, so a library is not compared pair by pair either.
 """
 
 from __future__ import annotations
@@ -549,10 +551,18 @@ one cited study described with different sample sizes: two sentences that cite t
 source and each give the size of a single study ("a trial of 79 adults" and "the trial of
 97 adults"), leaving out subgroups, arms and completers. The later statement is reported,
 the earlier one is in `related`. Baseline and follow-up values, arms of a trial, ranges,
-intervals and a figure repeated with the same value are consistent and left alone.""",
+intervals and a figure repeated with the same value are consistent and left alone.
+
+Across the drafts of one run (`verifier check DIR`), the first mention of a measure in a
+draft is compared in the same way with the mentions of that measure in earlier drafts;
+when it agrees with none of them it is reported, with the first one (and its file) in
+`related`. Drafts are not compared pair by pair: a mention is only compared with those
+sharing its kind, group, arms, time point, other numbers and the first letters of its
+meaningful words, which every two mentions of one measure share.""",
     why="""
 When a draft gives two values for one figure, at least one is wrong, and a reader cannot
-tell which. Drafts assembled from several search results often keep both.""",
+tell which. Drafts assembled from several search results often keep both, and drafts of
+one library that disagree on a figure leave readers with two answers.""",
     bad="""
 About 5% of adults worldwide live with depression [1].
 
@@ -565,14 +575,30 @@ About 5% of adults worldwide live with depression [1].
 Among adults worldwide, about 5% live with depression [1].
 
 [1]: https://www.who.int/news-room/fact-sheets/detail/depression""",
+    scope="corpus",
 )
-def conflicting_statistics(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    analysis = _analysis(doc)
+def conflicting_statistics(docs: list[Document], context: RuleContext) -> Iterator[tuple[Document, Finding]]:
+    library = _Library()
+    for doc in docs:
+        analysis = _analysis(doc)
+        firsts: list[_Statement] = []
+        for finding in _conflicts_within(doc, analysis, firsts):
+            yield doc, finding
+        if len(docs) > 1:
+            for statement in firsts:
+                found = library.conflict(statement)
+                if found is not None:
+                    yield doc, _conflict_finding(doc, statement, found[1], "for the same measure", found[0])
+            library.add(doc, [s for s in analysis.statements if s.kind not in _NOT_COMPARED])
+
+
+def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:
+    """Conflicts inside one draft; ``firsts`` receives each measure's first mention in it."""
     # Statements of one measure agree on kind, group, arms, time point and other numbers:
     # bucket by those, then by shared rare stems when a bucket grows large.
     buckets: dict[tuple, list[_Statement]] = {}
     for statement in analysis.statements:
-        if statement.kind in {"sample_size", "ci"}:
+        if statement.kind in _NOT_COMPARED:
             continue   # sizes are compared per cited study below; an interval with its estimate
         key = (statement.kind, statement.population, statement.arms, statement.time, statement.numbers)
         earlier = buckets.setdefault(key, [])
@@ -584,9 +610,82 @@ def conflicting_statistics(doc: Document, context: RuleContext) -> Iterator[Find
         earlier.append(statement)
         # A figure that matches any earlier mention of its measure is consistent with the draft;
         # otherwise it is reported once, against the first mention.
-        if same and not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
+        if not same:
+            firsts.append(statement)
+        elif not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
             yield _conflict_finding(doc, statement, same[0], "for the same measure")
     yield from _sample_size_conflicts(doc, analysis)
+
+
+_NOT_COMPARED = {"sample_size", "ci"}
+
+
+class _Library:
+    """The measures of earlier drafts, for comparing drafts without comparing every pair.
+
+    Two statements of one measure (``same_measure``) share their kind, group, arms, time
+    point and other numbers, and the same number of meaningful stems with the same first
+    three letters (equal stem sets up to spelling). That is the blocking key, so blocking
+    loses no pair ``same_measure`` would accept. Within a block, mentions with the same
+    masked clause are one measure: it is compared once, whatever the number of drafts
+    repeating it, and keeps the distinct values they gave.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: dict[tuple, dict[str, _Measure]] = {}
+
+    @staticmethod
+    def key(statement: _Statement) -> tuple | None:
+        if len(statement.stems) < _MIN_SHARED_STEMS:
+            return None   # same_measure needs three shared stems
+        return (statement.kind, statement.population, statement.arms, statement.time, statement.numbers,
+                tuple(sorted(stem[:3] for stem in statement.stems)))
+
+    def conflict(self, statement: _Statement) -> tuple[Document, _Statement] | None:
+        """The first earlier mention of the statement's measure, if it agrees with none of them."""
+        key = self.key(statement)
+        if key is None:
+            return None
+        same = [m for m in self.blocks.get(key, {}).values() if same_measure(m.statement, statement)]
+        if not same:
+            return None
+        values = [_span(c) for c in statement.claims]
+        if any(_overlap(a, b) for m in same for a in m.values for b in values):
+            return None
+        return same[0].doc, same[0].statement
+
+    def add(self, doc: Document, statements: list[_Statement]) -> None:
+        for statement in statements:
+            key = self.key(statement)
+            if key is None:
+                continue
+            measure = self.blocks.setdefault(key, {}).get(statement.masked)
+            if measure is None:
+                measure = self.blocks[key][statement.masked] = _Measure(doc, statement)
+            measure.values.update(_span(c) for c in statement.claims)
+
+
+@dataclass
+class _Measure:
+    """The first mention of one masked clause in the library, and every value given for it."""
+
+    doc: Document
+    statement: _Statement
+    values: set[tuple[float, float] | None] = field(default_factory=set)
+
+
+def _span(claim: Claim) -> tuple[float, float] | None:
+    """``_interval`` in order: a range misread high to low ("9400 [6900-...") still agrees
+    with itself when another draft repeats it."""
+    found = _interval(claim)
+    return None if found is None else (min(found), max(found))
+
+
+def _overlap(first: tuple[float, float] | None, second: tuple[float, float] | None) -> bool:
+    """``_agree`` on intervals: a figure without one agrees with anything."""
+    if first is None or second is None:
+        return True
+    return first[0] <= second[1] and second[0] <= first[1]
 
 
 _BUCKET_SCAN = 32
@@ -599,8 +698,12 @@ def _readable(masked: str) -> str:
     return text.rstrip(" .;,([")
 
 
-def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, why: str) -> Finding:
-    line, _ = doc.position(other.claims[0].start)
+def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, why: str,
+                      other_doc: Document | None = None) -> Finding:
+    """The finding on ``statement``; ``other`` is in ``other_doc`` when it is another draft."""
+    elsewhere = other_doc is not None and other_doc is not doc
+    line, _ = (other_doc if elsewhere else doc).position(other.claims[0].start)
+    where = f"{other_doc.path}:{line}" if elsewhere else f"line {line}"
     here = " and ".join(f'"{_figure(c)}"' for c in statement.claims)
     there = " and ".join(f'"{_figure(c)}"' for c in other.claims)
     measure = quote(_readable(other.masked), 70)
@@ -608,9 +711,10 @@ def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, w
         rule="conflicting-statistics",
         start=statement.claims[0].start,
         end=statement.claims[-1].end,
-        message=f"{here} disagrees with {there} at line {line}, given {why} ({measure})",
+        message=f"{here} disagrees with {there} at {where}, given {why} ({measure})",
         claim=statement.claims[0],
-        related=(Related(other.claims[0].start, other.claims[-1].end, f"{there} given here"),),
+        related=(Related(other.claims[0].start, other.claims[-1].end, f"{there} given here",
+                         other_doc.path if elsewhere else None),),
         anchor=" ".join(c.text for c in statement.claims) + " | " + " ".join(c.text for c in other.claims),
     )
 

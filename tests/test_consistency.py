@@ -273,7 +273,8 @@ def test_large_document_stays_fast():
     doc = build_document("big.md", text)
     started = time.perf_counter()
     for name in RULES:
-        list(find_rule(name).check(doc, None))
+        rule = find_rule(name)
+        list(rule.check([doc] if rule.scope == "corpus" else doc, None))
     assert time.perf_counter() - started < 5.0
 
 
@@ -283,3 +284,113 @@ def test_same_measure_needs_the_same_words_up_to_spelling():
             "Depression scores increased by 20% in the control group [1].\n\n"
             "Depression scores decreased by 30% in the control group [1].\n" + REFS)
     assert lines(text, "conflicting-statistics") == [3]
+
+
+# -- conflicting-statistics across the drafts of a library ----------------------------------
+
+def lint_folder(folder, rule: str = "conflicting-statistics"):
+    """Every draft of a folder in one run, as ``verifier check DIR`` lints them."""
+    from conftest import read_source
+    from verifier.engine import lint
+    from verifier.settings import Settings
+
+    files = [(str(p), read_source(p)) for p in sorted(folder.glob("*.md"))]
+    return [d for d in lint(files, Settings()).diagnostics if d.rule == rule]
+
+
+def write(folder, name: str, text: str):
+    path = folder / name
+    path.write_text(text + "\n" + REFS, encoding="utf-8")
+    return path
+
+
+def test_conflict_across_drafts_is_reported_in_the_later_one_with_the_other_file(tmp_path):
+    first = write(tmp_path, "a-depression.md", "Music therapy helps.\n\nAbout 5% of adults worldwide live with depression [1].")
+    second = write(tmp_path, "b-depression.md", "An estimated 8% of adults worldwide live with depression [1].")
+    found = lint_folder(tmp_path)
+    assert [(d.path, d.line) for d in found] == [(str(second), 1)]
+    assert [(r.path, r.line) for r in found[0].related] == [(str(first), 3)]
+    assert '"8%"' in found[0].message and f"{first}:3" in found[0].message
+
+
+def test_drafts_giving_different_measures_do_not_conflict(tmp_path):
+    write(tmp_path, "a.md", "About 5% of adults worldwide live with depression [1].")
+    write(tmp_path, "b.md", "About 9% of older adults worldwide live with depression [1].")
+    write(tmp_path, "c.md", "Anxiety scores fell by 30% with music therapy [1].")
+    write(tmp_path, "d.md", "Depression scores fell by 20% with music therapy [1].")
+    write(tmp_path, "e.md", "At 3 months, 45% of participants had improved [1].")
+    write(tmp_path, "f.md", "At 12 months, 30% of participants had improved [1].")
+    assert lint_folder(tmp_path) == []
+
+
+def test_drafts_repeating_one_value_do_not_conflict(tmp_path):
+    for name in ("a.md", "b.md", "c.md"):
+        write(tmp_path, name, "About 5% of adults worldwide live with depression [1].")
+    write(tmp_path, "d.md", "Depression affects about 5% of adults worldwide [1].")
+    assert lint_folder(tmp_path) == []
+
+
+def test_a_draft_reports_a_measure_once_across_drafts_and_keeps_its_own_conflicts(tmp_path):
+    write(tmp_path, "a.md", "About 5% of adults worldwide live with depression [1].")
+    second = write(tmp_path, "b.md", "An estimated 8% of adults worldwide live with depression [1].\n\n"
+                                     "In all, 8% of adults worldwide live with depression [1].\n\n"
+                                     "Around 12% of adults worldwide live with depression [1].")
+    found = lint_folder(tmp_path)
+    # Line 1 disagrees with a.md; line 3 repeats line 1; line 5 disagrees with line 1.
+    assert [(d.line, [(r.path, r.line) for r in d.related]) for d in found] == [
+        (1, [(str(tmp_path / "a.md"), 1)]), (5, [(str(second), 1)])]
+    assert all(d.path == str(second) for d in found)
+
+
+def test_a_value_matching_any_earlier_draft_is_consistent_with_the_library(tmp_path):
+    write(tmp_path, "a.md", "About 5% of adults worldwide live with depression [1].")
+    write(tmp_path, "b.md", "An estimated 8% of adults worldwide live with depression [1].")
+    write(tmp_path, "c.md", "An estimated 8% of adults worldwide live with depression [1].")
+    assert [d.path for d in lint_folder(tmp_path)] == [str(tmp_path / "b.md")]
+
+
+def test_findings_within_one_draft_do_not_depend_on_the_other_drafts(tmp_path):
+    text = ("About 5% of adults worldwide live with depression [1].\n\n"
+            "An estimated 8% of adults worldwide live with depression [1].")
+    alone = [(d.line, d.message) for d in lint_text(text + "\n" + REFS) if d.rule == "conflicting-statistics"]
+    write(tmp_path, "a.md", "Anxiety scores fell by 30% with music therapy [1].")
+    inside = write(tmp_path, "b.md", text)
+    write(tmp_path, "c.md", "About 5% of adults worldwide live with depression [1].")
+    assert [(d.line, d.message) for d in lint_folder(tmp_path) if d.path == str(inside)] == alone
+
+
+def test_check_of_a_folder_reports_the_conflict_with_the_other_path(tmp_path, capsys):
+    import json
+    from verifier.cli import main
+
+    first = write(tmp_path, "a.md", "About 5% of adults worldwide live with depression [1].")
+    second = write(tmp_path, "b.md", "An estimated 8% of adults worldwide live with depression [1].")
+    main(["check", "--no-cache", "--format", "json", "--select", "conflicting-statistics", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)
+    found = [(f["path"], f["line"], [(r["path"], r["line"]) for r in f["related"]]) for f in report["findings"]]
+    assert found == [(str(second), 1, [(str(first), 1)])]
+
+
+def test_library_blocking_keeps_every_pair_same_measure_accepts():
+    """Mentions of one measure share the blocking key, even when spelt differently."""
+    docs = [build_document("a.md", "Symptoms fell in 40% of participants in the randomised trial [1].\n" + REFS),
+            build_document("b.md", "Symptoms fell in 55% of participants in the randomized trial [1].\n" + REFS)]
+    first, second = (consistency._analysis(d).statements[0] for d in docs)
+    assert consistency.same_measure(first, second)
+    assert consistency._Library.key(first) == consistency._Library.key(second)
+    found = list(find_rule("conflicting-statistics").check(docs, None))
+    assert [(doc.path, [r.path for r in f.related]) for doc, f in found] == [("b.md", ["a.md"])]
+
+
+def test_drafts_repeating_a_measure_are_not_compared_pair_by_pair(monkeypatch):
+    """A measure repeated in every draft is compared once per mention, not once per pair."""
+    variants = ["About 5% of adults worldwide live with depression [1].",
+                "Depression affects about 5% of adults worldwide [1].",
+                "Worldwide, about 5% of adults live with depression [1].",
+                "About 4% of adults worldwide live with anxiety [1]."]
+    docs = [build_document(f"d{n}.md", variants[n % len(variants)] + "\n" + REFS) for n in range(200)]
+    calls = []
+    same_measure = consistency.same_measure
+    monkeypatch.setattr(consistency, "same_measure", lambda a, b: calls.append(1) or same_measure(a, b))
+    assert list(find_rule("conflicting-statistics").check(docs, None)) == []
+    assert len(calls) <= 3 * len(docs)
