@@ -341,9 +341,11 @@ def _prose_of_block(visible: str, block: Block) -> str:
     for pattern in (_LINK_DESTINATION, _AUTOLINK, _URL, _DOI, _PUBMED_ID, _CITATION_MARKER, _INLINE_HTML):
         addresses.extend(_spans(pattern, visible, start, end))
     current = _apply_blanks(visible[start:end], addresses, offset=start)
-    current = _apply_blanks(current, _spans(_EMPHASIS, current) + _spans(_LINK_BRACKETS, current))
+    markup = _spans(_EMPHASIS, current) + _spans(_LINK_BRACKETS, current)
     if block.kind in {"list_item", "blockquote", "heading"}:
-        current = _apply_blanks(current, _spans(_LINE_PREFIX, current))
+        # Read before the brackets go, or a task box "[x]" would leave its "x" in the prose.
+        markup += _spans(_LINE_PREFIX, current)
+    current = _apply_blanks(current, markup)
     if block.kind == "table":
         if _TABLE_DELIMITER_ROW.fullmatch(current.strip() or "|"):
             current = _blanked(current)
