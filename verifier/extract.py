@@ -347,6 +347,50 @@ _WORDY = "verifier_wordy"  # the number is written in words
 _MULTIPLIED = "verifier_multiplied"  # "280 million"
 
 
+# mark_numbers keeps each doc's numbers in doc.user_data[_MARKS], by token index: spaCy's
+# extension attributes cost an object and several lookups on every access.
+_MARKS = "verifier_marks"
+_NO_MARKS: dict = {}
+
+
+def _mark_of(token: Token) -> _Mark | None:
+    return token.doc.user_data.get(_MARKS, _NO_MARKS).get(token.i)
+
+
+def _num(token: Token) -> float | None:
+    """The value of a number token ("280 million" -> 280e6), or None."""
+    mark = _mark_of(token)
+    return mark.value if mark is not None and not mark.fraction else None
+
+
+def _is_num(token: Token) -> bool:
+    mark = _mark_of(token)
+    return mark is not None and not mark.fraction
+
+
+def _frac(token: Token) -> float | None:
+    """A fraction as a percent ("two-thirds" -> 66.67), or None."""
+    mark = _mark_of(token)
+    return mark.value if mark is not None and mark.fraction else None
+
+
+def _is_frac(token: Token) -> bool:
+    mark = _mark_of(token)
+    return mark is not None and mark.fraction
+
+
+def _wordy(token: Token) -> bool:
+    """The number is written in words."""
+    mark = _mark_of(token)
+    return mark is not None and mark.wordy
+
+
+def _multiplied(token: Token) -> bool:
+    """The number has a scale word ("280 million")."""
+    mark = _mark_of(token)
+    return mark is not None and mark.multiplied
+
+
 def _gap_ok(token: Token) -> bool:
     """A word allowed between a count and its noun ("36 healthy adult participants")."""
     if token.is_space:
@@ -357,7 +401,7 @@ def _gap_ok(token: Token) -> bool:
     if token.text in _DASHES and token.i > 0 and not token.doc[token.i - 1].whitespace_ and not token.whitespace_:
         return True  # "1,255 population-derived controls"
     return not (
-        token.is_punct or token.is_stop or token.like_num or token._.get(_IS_NUM)
+        token.is_punct or token.is_stop or token.like_num or _is_num(token)
         or lower in _GAP_BLOCK or not any(ch.isalpha() for ch in lower)
     )
 
@@ -367,7 +411,7 @@ def _mean_gap_ok(token: Token) -> bool:
         return True
     if token.text in ("-", "‐") and token.i > 0 and not token.doc[token.i - 1].whitespace_ and not token.whitespace_:
         return True  # "median follow-up was 12 months"
-    return token.is_alpha and token.lower_ not in _MEAN_GAP_BLOCK and not token._.get(_IS_NUM)
+    return token.is_alpha and token.lower_ not in _MEAN_GAP_BLOCK and not _is_num(token)
 
 
 _GAP_BLOCK = (
@@ -375,9 +419,8 @@ _GAP_BLOCK = (
     | _TIME_OF_DAY | {"times", "per", "out", "old", "aged", "percent", "cent", "points", "point", "fold"}
 )
 
-for _name, _default in ((_NUM, None), (_IS_NUM, False), (_FRAC, None), (_IS_FRAC, False), (_WORDY, False), (_MULTIPLIED, False)):
-    if not Token.has_extension(_name):
-        Token.set_extension(_name, default=_default)
+for _name, _getter in ((_NUM, _num), (_IS_NUM, _is_num), (_FRAC, _frac), (_IS_FRAC, _is_frac), (_WORDY, _wordy), (_MULTIPLIED, _multiplied)):
+    Token.set_extension(_name, getter=_getter, force=True)
 if not Token.has_extension("verifier_gap"):
     Token.set_extension("verifier_gap", getter=_gap_ok)
 if not Token.has_extension("verifier_mean_gap"):
@@ -518,16 +561,7 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Ma
     for mark in marks:
         marked.append((mark.start - shift, mark))
         shift += mark.end - mark.start - 1
-    for i, mark in marked:
-        token = doc[i]
-        if mark.fraction:
-            token._.set(_IS_FRAC, True)
-            token._.set(_FRAC, mark.value)
-        else:
-            token._.set(_IS_NUM, True)
-            token._.set(_NUM, mark.value)
-        token._.set(_WORDY, mark.wordy)
-        token._.set(_MULTIPLIED, mark.multiplied)
+    doc.user_data[_MARKS] = dict(marked)
     return marked
 
 
@@ -598,7 +632,7 @@ def _words(span: Span) -> list[Token]:
 
 
 def _numbers(span: Span) -> list[Token]:
-    return [t for t in span if t._.get(_IS_NUM)]
+    return [t for t in span if _is_num(t)]
 
 
 def _prev(doc: Doc, i: int, floor: int) -> Token | None:
@@ -657,12 +691,12 @@ class _Context:
         if before is not None and before.text == "." and before.i > self.sent_start and not doc[before.i - 1].whitespace_:
             before = doc[before.i - 1]  # "No. 5", "Fig. 2"
         after = self.next(number.i + 1)
-        wordy = number._.get(_WORDY)
+        wordy = _wordy(number)
         if _is_year(number) and kind not in ("percent", "sample_size", "count"):
             return False
         if _is_year(number) and before is not None and (before.lower_ in _TEMPORAL_PREPOSITIONS - {"of"} or before.text in _MONTHS):
             return False
-        if before is not None and before.text in _DASHES and before.i > self.sent_start and doc[before.i - 1]._.get(_IS_NUM):
+        if before is not None and before.text in _DASHES and before.i > self.sent_start and _is_num(doc[before.i - 1]):
             return False  # the tail of a range ("2019-2021 studies") is judged with its head
         if before is not None:
             if before.text.rstrip(".") in _MONTHS or (after is not None and after.text.rstrip(".") in _MONTHS and not _is_year(number)):
@@ -683,7 +717,7 @@ class _Context:
         if number.text.startswith(("-", "−")) and kind in ("sample_size", "count", "duration"):
             return False
         if wordy and kind in ("sample_size", "count", "other"):
-            if number._.get(_NUM) == 1:
+            if _num(number) == 1:
                 return False
             if before is not None and before.lower_ in _DETERMINERS:
                 return False
@@ -721,7 +755,7 @@ def _build_percent(ctx: _Context, span: Span) -> list[_Draft]:
     unit = "%"
     if words[-1].lower_ in ("point", "points"):
         unit = "percentage points"
-    return [_Draft("percent", span.start, span.end, number._.get(_NUM), number.text, unit=unit)]
+    return [_Draft("percent", span.start, span.end, _num(number), number.text, unit=unit)]
 
 
 def _build_percent_range(ctx: _Context, span: Span) -> list[_Draft]:
@@ -745,16 +779,16 @@ def _build_percent_range(ctx: _Context, span: Span) -> list[_Draft]:
             if low_end < span.end and ctx.doc[low_end].lower_ in _PERCENT_WORDS:
                 low_end += 1
             return [
-                _Draft("percent", low.i, low_end, low._.get(_NUM), low.text, unit="%"),
-                _Draft("percent", high.i, span.end, high._.get(_NUM), high.text, unit="%"),
+                _Draft("percent", low.i, low_end, _num(low), low.text, unit="%"),
+                _Draft("percent", high.i, span.end, _num(high), high.text, unit="%"),
             ]
     raw = ctx.text[low.idx: high.idx + len(high.text)]
-    return [_Draft("percent", start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit="%")]
+    return [_Draft("percent", start, span.end, None, raw, low=_num(low), high=_num(high), unit="%")]
 
 
 def _build_one_in(ctx: _Context, span: Span) -> list[_Draft]:
     first, second = _numbers(span)[:2]
-    a, b = first._.get(_NUM), second._.get(_NUM)
+    a, b = _num(first), _num(second)
     if a is None or b is None or a != int(a) or b != int(b) or a <= 0 or b > 1e7 or _is_year(second) or _is_year(first):
         return []
     if not ctx.number_ok(first, span.start, "percent"):
@@ -764,7 +798,7 @@ def _build_one_in(ctx: _Context, span: Span) -> list[_Draft]:
         return []
     words = [t.lower_ for t in _words(span)]
     small = b <= 10 or math.log10(b) == int(math.log10(b))
-    if "out" in words and "every" not in words and not first._.get(_WORDY) and a != 1 and not small:
+    if "out" in words and "every" not in words and not _wordy(first) and a != 1 and not small:
         # "45 out of 84 patients": a count and its denominator.
         noun = after.lower_ if after is not None and (after.lower_ in _PARTICIPANT_NOUNS or after.lower_ in _COUNT_NOUNS) else None
         if noun is None:
@@ -782,7 +816,7 @@ def _build_one_in(ctx: _Context, span: Span) -> list[_Draft]:
 
 def _build_fraction(ctx: _Context, span: Span) -> list[_Draft]:
     words = _words(span)
-    fraction = next(t for t in words if t._.get(_IS_FRAC))
+    fraction = next(t for t in words if _is_frac(t))
     start = fraction.i
     lower = fraction.lower_
     has_article = words[0].lower_ in ("a", "one") and words[0] is not fraction
@@ -797,7 +831,7 @@ def _build_fraction(ctx: _Context, span: Span) -> list[_Draft]:
     if before is not None and before.lower_ in {"first", "second", "last", "latter", "former", "other", "the", "this", "that", "each", "every"}:
         return []
     raw = ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)]
-    return [_Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), raw, unit="%")]
+    return [_Draft("percent", start, fraction.i + 1, _frac(fraction), raw, unit="%")]
 
 
 def _build_fraction_by(ctx: _Context, span: Span) -> list[_Draft]:
@@ -813,12 +847,12 @@ def _build_fraction_by(ctx: _Context, span: Span) -> list[_Draft]:
     start = article.i if article is not None else fraction.i
     # A hedge ("by approximately a third") sits before the span, where _finish reads it.
     raw = ctx.text[ctx.doc[start].idx: fraction.idx + len(fraction.text)]
-    return [_Draft("percent", start, fraction.i + 1, fraction._.get(_FRAC), raw, unit="%")]
+    return [_Draft("percent", start, fraction.i + 1, _frac(fraction), raw, unit="%")]
 
 
 def _build_p_value(ctx: _Context, span: Span) -> list[_Draft]:
     number = _numbers(span)[-1]
-    value = number._.get(_NUM)
+    value = _num(number)
     # Above 1 a p-value is impossible, and worth reporting as such; but only a decimal
     # below 10 ("p = 1.3"), so a parameter count ("p = 12 predictors") is not read as one.
     if value is None or value < 0 or (value > 1 and not (value < 10 and "." in number.text)):
@@ -835,7 +869,7 @@ def _build_ci(ctx: _Context, span: Span) -> list[_Draft]:
     level = None
     if len(numbers) >= 3 and numbers[0].i + 1 < span.end and doc[numbers[0].i + 1].lower_ in _PERCENT_WORDS:
         level = numbers[0]
-        level_value = level._.get(_NUM)
+        level_value = _num(level)
         if level_value is None or not 50 <= level_value < 100:
             return []
     bounds = [n for n in numbers if n is not level]
@@ -849,13 +883,13 @@ def _build_ci(ctx: _Context, span: Span) -> list[_Draft]:
             unit = None
     label = f"{level.text}%" if level is not None else "CI"
     raw = ctx.text[low.idx: high.idx + len(high.text)]
-    return [_Draft("ci", span.start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit, label=label)]
+    return [_Draft("ci", span.start, span.end, None, raw, low=_num(low), high=_num(high), unit=unit, label=label)]
 
 
 def _build_ratio(ctx: _Context, span: Span) -> list[_Draft]:
     words = _words(span)
     number = _numbers(span)[-1]
-    value = number._.get(_NUM)
+    value = _num(number)
     if value is None or value < 0 or _is_year(number):
         return []
     label = None
@@ -887,7 +921,7 @@ def _build_times(ctx: _Context, span: Span) -> list[_Draft]:
         return []
     # The span stops at "times" / "fold", before the comparative.
     keyword = next(t for t in words if t.lower_ in ("times", "fold"))
-    return [_Draft("ratio", span.start, keyword.i + 1, number._.get(_NUM), number.text, label="times")]
+    return [_Draft("ratio", span.start, keyword.i + 1, _num(number), number.text, label="times")]
 
 
 def _build_mean_pm(ctx: _Context, span: Span) -> list[_Draft]:
@@ -903,7 +937,7 @@ def _build_mean_pm(ctx: _Context, span: Span) -> list[_Draft]:
     unit = _unit_after(ctx, spread.i + 1)
     if sign is not None and sign.text != "±":
         label = sign.text + spread.text
-    return [_Draft("mean", span.start, span.end, mean._.get(_NUM), mean.text, unit=unit, label=label)]
+    return [_Draft("mean", span.start, span.end, _num(mean), mean.text, unit=unit, label=label)]
 
 
 def _build_mean_label(ctx: _Context, span: Span) -> list[_Draft]:
@@ -927,7 +961,7 @@ def _build_mean_label(ctx: _Context, span: Span) -> list[_Draft]:
             return []
         unit = _unit_after(ctx, span.end)
         end = span.end if unit is None else ctx.next(span.end).i + 1
-        return [_Draft("mean", span.start, end, number._.get(_NUM), number.text, unit=unit, label=label)]
+        return [_Draft("mean", span.start, end, _num(number), number.text, unit=unit, label=label)]
     if not ctx.number_ok(number, span.start, "mean"):
         return []
     label = _MEAN_WORDS.get(first.lower_) or _MEAN_ABBREVIATIONS.get(first.text) or first.text
@@ -940,7 +974,7 @@ def _build_mean_label(ctx: _Context, span: Span) -> list[_Draft]:
     if first.text == "M" and not any(w.text in ("=", ":") for w in words):
         return []
     signs = [t.text for t in span if t.text in _SIGNS and t.text not in ("~", "≈", "∼")]
-    draft = _Draft("mean", span.start, span.end, number._.get(_NUM), number.text,
+    draft = _Draft("mean", span.start, span.end, _num(number), number.text,
                    operator=_operator(signs[-1]) if signs else "=", unit=_unit_after(ctx, number.i + 1), label=label)
     inside = [w for w in words if w.lower_.rstrip(".") in _HEDGE_WORDS_INSIDE]
     if inside:
@@ -961,9 +995,9 @@ def _build_iqr(ctx: _Context, span: Span) -> list[_Draft]:
     if len(numbers) >= 2:
         low, high = numbers[-2], numbers[-1]
         raw = ctx.text[low.idx: high.idx + len(high.text)]
-        return [_Draft("mean", span.start, end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), label="IQR", unit=_unit_after(ctx, high.i + 1))]
+        return [_Draft("mean", span.start, end, None, raw, low=_num(low), high=_num(high), label="IQR", unit=_unit_after(ctx, high.i + 1))]
     number = numbers[0]
-    return [_Draft("mean", span.start, end, number._.get(_NUM), number.text, label="IQR", unit=_unit_after(ctx, number.i + 1))]
+    return [_Draft("mean", span.start, end, _num(number), number.text, label="IQR", unit=_unit_after(ctx, number.i + 1))]
 
 
 def _build_change(ctx: _Context, span: Span) -> list[_Draft]:
@@ -984,7 +1018,7 @@ def _build_change(ctx: _Context, span: Span) -> list[_Draft]:
         return []
     if any(not ctx.number_ok(n, n.i, "other") for n in (first, second)):
         return []
-    a, b = first._.get(_NUM), second._.get(_NUM)
+    a, b = _num(first), _num(second)
     lookback = [t.lower_ for t in doc[max(ctx.sent_start, span.start - 8): span.start]]
     words = [t.lower_ for t in _words(span)]
     if "scale" in lookback or (a in (0, 1) and b in (4, 5, 7, 10, 100) and first.text.isdigit() and second.text.isdigit()):
@@ -1011,14 +1045,14 @@ def _build_change(ctx: _Context, span: Span) -> list[_Draft]:
 
 def _build_sample_n(ctx: _Context, span: Span) -> list[_Draft]:
     number = _numbers(span)[-1]
-    value = number._.get(_NUM)
+    value = _num(number)
     if value is None or value < 0 or value != int(value):
         return []
     words = _words(span)
     if words[0].lower_ in ("sample", "cohort") and words[1].lower_ == "of":
         # "a sample of 500", "a cohort of 1,200"; "a sample of 500 adults" is a noun count.
         after = ctx.next(span.end)
-        if _is_year(number) or (after is not None and (after.lower_ in _GAP_BLOCK or after._.get("verifier_gap") and not after.is_space)):
+        if _is_year(number) or (after is not None and (after.lower_ in _GAP_BLOCK or _gap_ok(after) and not after.is_space)):
             return []
         label = words[0].lower_
     elif words[0].lower_ == "sample":
@@ -1032,13 +1066,13 @@ def _build_sample_n(ctx: _Context, span: Span) -> list[_Draft]:
 def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
     number = _numbers(span)[0]
     noun = _words(span)[-1]
-    value = number._.get(_NUM)
+    value = _num(number)
     if value is None or value != int(value) or value < 0:
         return []
     lower = noun.lower_
     gap_words = {t.lower_ for t in _words(span)[1:-1]}
     if lower in _PARTICIPANT_NOUNS:
-        population = number._.get(_MULTIPLIED) or bool(_POPULATION_CUES.search(ctx.lower_text))
+        population = _multiplied(number) or bool(_POPULATION_CUES.search(ctx.lower_text))
         if gap_words & {"fewer", "more", "additional", "extra", "excess", "new"}:
             kind = "count"  # "36,000 fewer people would have died": a difference, not a sample
         elif lower in _STUDY_NOUNS:
@@ -1051,7 +1085,7 @@ def _build_noun_count(ctx: _Context, span: Span) -> list[_Draft]:
         kind = "count"
     if not ctx.number_ok(number, span.start, kind):
         return []
-    if number._.get(_WORDY) and kind == "count" and lower not in _PARTICIPANT_NOUNS and value < 2:
+    if _wordy(number) and kind == "count" and lower not in _PARTICIPANT_NOUNS and value < 2:
         return []
     # "36 of the participants" never gets here (stop words cannot sit in the gap).
     if number.i + 1 < span.end and ctx.doc[number.i + 1].text in _DASHES and not number.whitespace_:
@@ -1066,13 +1100,13 @@ def _build_noun_count_range(ctx: _Context, span: Span) -> list[_Draft]:
     """ "2-3 servings", "between 12 and 15 million people" """
     numbers = _numbers(span)
     low, high = numbers[0], numbers[1]
-    a, b = low._.get(_NUM), high._.get(_NUM)
+    a, b = _num(low), _num(high)
     noun = _words(span)[-1].lower_
     if a is None or b is None or a >= b or a != int(a) or _is_year(low) or _is_year(high):
         return []
     if not ctx.number_ok(low, span.start, "count"):
         return []
-    if high._.get(_MULTIPLIED) and not low._.get(_MULTIPLIED):
+    if _multiplied(high) and not _multiplied(low):
         # "between 12 and 15 million people": the scale word covers both ends.
         scale = next(_SCALES[w] for w in high.text.lower().split() if w in _SCALES)
         a *= scale
@@ -1087,13 +1121,13 @@ def _build_times_count(ctx: _Context, span: Span) -> list[_Draft]:
     after = ctx.next(span.end)
     if after is not None and (after.lower_ in _COMPARATIVES or after.lower_ in ("a", "per", "each", "every") or after.lower_ in _PERIOD_ADVERBS):
         return []
-    value = number._.get(_NUM)
+    value = _num(number)
     if value is None or not ctx.number_ok(number, span.start, "count"):
         return []
     if value != int(value):
         # "3.57 times white mortality": only a ratio has a fractional number of times.
         return [_Draft("ratio", span.start, span.end, value, number.text, label="times")]
-    if number._.get(_WORDY) and value < 2:
+    if _wordy(number) and value < 2:
         return []
     return [_Draft("count", span.start, span.end, value, number.text, unit="times")]
 
@@ -1105,7 +1139,7 @@ def _build_times_range(ctx: _Context, span: Span) -> list[_Draft]:
     """ "15 to 30 times": a ratio when risk or likelihood is compared, else a count."""
     numbers = _numbers(span)
     low, high = numbers[0], numbers[-1]
-    a, b = low._.get(_NUM), high._.get(_NUM)
+    a, b = _num(low), _num(high)
     if a is None or b is None or a >= b or not ctx.number_ok(low, span.start, "count"):
         return []
     after = ctx.next(span.end)
@@ -1122,7 +1156,7 @@ def _build_frequency_range(ctx: _Context, span: Span) -> list[_Draft]:
     """ "2 to 3 times a week" """
     numbers = _numbers(span)
     low, high = numbers[0], numbers[1]
-    a, b = low._.get(_NUM), high._.get(_NUM)
+    a, b = _num(low), _num(high)
     if a is None or b is None or a >= b or not ctx.number_ok(low, span.start, "duration"):
         return []
     last = _words(span)[-1].lower_
@@ -1146,7 +1180,7 @@ def _duration_ok(ctx: _Context, span: Span, numbers: list[Token]) -> bool:
         steps += 1
     if look is not None and look.lower_ in _PARTICIPANT_NOUNS and ctx.doc[span.end - 1].lower_ in ("year", "years", "yr", "yrs", "month", "months"):
         return False
-    if len(numbers) == 1 and before is not None and before.lower_ in _RANGE_SEPARATORS + ["and"] and before2 is not None and before2._.get(_IS_NUM):
+    if len(numbers) == 1 and before is not None and before.lower_ in _RANGE_SEPARATORS + ["and"] and before2 is not None and _is_num(before2):
         return False  # the upper end of a range already judged ("aged 5 to 12 years")
     if after is not None:
         if after.lower_ in _AGE_AFTER:
@@ -1177,14 +1211,14 @@ def _build_duration(ctx: _Context, span: Span) -> list[_Draft]:
         start = numbers[0].i
     if len(numbers) >= 2:
         low, high = numbers[0], numbers[-1]
-        if low._.get(_NUM) >= high._.get(_NUM):
+        if _num(low) >= _num(high):
             return []
         raw = ctx.text[low.idx: high.idx + len(high.text)]
-        return [_Draft("duration", start, span.end, None, raw, low=low._.get(_NUM), high=high._.get(_NUM), unit=unit)]
+        return [_Draft("duration", start, span.end, None, raw, low=_num(low), high=_num(high), unit=unit)]
     number = numbers[0]
-    if unit_token.lower_ == "h" and number._.get(_WORDY):
+    if unit_token.lower_ == "h" and _wordy(number):
         return []
-    return [_Draft("duration", start, span.end, number._.get(_NUM), number.text, unit=unit)]
+    return [_Draft("duration", start, span.end, _num(number), number.text, unit=unit)]
 
 
 def _build_frequency(ctx: _Context, span: Span) -> list[_Draft]:
@@ -1197,7 +1231,7 @@ def _build_frequency(ctx: _Context, span: Span) -> list[_Draft]:
         number = _numbers(span)[0]
         if not ctx.number_ok(number, span.start, "duration"):
             return []
-        value, raw = number._.get(_NUM), number.text
+        value, raw = _num(number), number.text
     last = lowers[-1]
     if last in _PERIOD_ADVERBS:
         period = _PERIOD_ADVERBS[last]
@@ -1218,19 +1252,19 @@ def _build_other_unit(ctx: _Context, span: Span) -> list[_Draft]:
     after = ctx.next(span.end)
     if unit == "points" and after is not None and after.lower_ in {"scale", "likert", "scales", "item", "items", "system", "format", "response", "rating", "of"}:
         return []  # "a 5-point Likert scale" describes an instrument; "points of interest"
-    if unit == "points" and (number._.get(_NUM) or 0) > 1000:
+    if unit == "points" and (_num(number) or 0) > 1000:
         return []
     if unit is None or not ctx.number_ok(number, span.start, "other"):
         return []
-    if _is_year(number) or number._.get(_WORDY):
+    if _is_year(number) or _wordy(number):
         return []
-    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text, unit=unit)]
+    return [_Draft("other", span.start, span.end, _num(number), number.text, unit=unit)]
 
 
 def _build_points_range(ctx: _Context, span: Span) -> list[_Draft]:
     numbers = _numbers(span)
     low, high = numbers[0], numbers[-1]
-    a, b = low._.get(_NUM), high._.get(_NUM)
+    a, b = _num(low), _num(high)
     after = ctx.next(span.end)
     if a is None or b is None or a >= b or _is_year(low) or not ctx.number_ok(low, span.start, "other"):
         return []
@@ -1242,12 +1276,12 @@ def _build_points_range(ctx: _Context, span: Span) -> list[_Draft]:
 
 def _build_rate(ctx: _Context, span: Span) -> list[_Draft]:
     number, base = _numbers(span)[:2]
-    b = base._.get(_NUM)
+    b = _num(base)
     if b is None or b < 100 or math.log10(b) != int(math.log10(b)):
         return []
     if not ctx.number_ok(number, span.start, "other") or _is_year(number):
         return []
-    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text, unit=f"per {base.text}")]
+    return [_Draft("other", span.start, span.end, _num(number), number.text, unit=f"per {base.text}")]
 
 
 def _build_labelled_other(ctx: _Context, span: Span) -> list[_Draft]:
@@ -1265,7 +1299,7 @@ def _build_labelled_other(ctx: _Context, span: Span) -> list[_Draft]:
             return []
     if label.lower() == "number":
         label = "NNT" if words[3].lower_ == "treat" else "NNH"
-    return [_Draft("other", span.start, span.end, number._.get(_NUM), number.text,
+    return [_Draft("other", span.start, span.end, _num(number), number.text,
                    operator=_operator(signs[-1]) if signs else "=", label=label)]
 
 
@@ -1869,10 +1903,10 @@ class ClaimFinder:
         group = ends.get(i)
         if group is not None and len(group.drafts) == 1 and group.drafts[0].kind != "ci":
             return group.drafts[0].value
-        if i > ctx.sent_start and doc[i - 1]._.get(_IS_NUM) and i != start:
-            return doc[i - 1]._.get(_NUM)
-        if i > ctx.sent_start + 1 and doc[i - 1].lower_ in _PERCENT_WORDS and doc[i - 2]._.get(_IS_NUM) and i != start:
-            return doc[i - 2]._.get(_NUM)
+        if i > ctx.sent_start and _is_num(doc[i - 1]) and i != start:
+            return _num(doc[i - 1])
+        if i > ctx.sent_start + 1 and doc[i - 1].lower_ in _PERCENT_WORDS and _is_num(doc[i - 2]) and i != start:
+            return _num(doc[i - 2])
         return None
 
 
