@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy
 from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, SPACY, TAG
@@ -528,8 +529,10 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Ma
     marks: list[_Mark] = []
     # Only a token with a digit or a number word can start a number: try those alone.
     orths = doc.to_array(ORTH).tolist()
-    known, vocab = _MAY_START_NUMBER, doc.vocab
-    candidates = [i for i, orth in enumerate(orths) if (known[orth] if orth in known else _may_start_number(orth, vocab))]
+    may_start = list(map(_MAY_START_NUMBER.get, orths))
+    if None in may_start:
+        may_start = [_may_start_number(orth, doc.vocab) if may is None else may for orth, may in zip(orths, may_start)]
+    candidates = list(compress(range(len(orths)), may_start))
     k = 0
     for start, stop in ranges:
         i = start
@@ -675,7 +678,8 @@ class _Context:
     @property
     def lower_text(self) -> str:
         if self._lower_text is None:
-            self._lower_text = self.doc[self.sent_start:self.sent_end].text.lower()
+            last = self.doc[self.sent_end - 1]
+            self._lower_text = self.text[self.doc[self.sent_start].idx: last.idx + len(last)].lower()
         return self._lower_text
 
     def prev(self, i: int) -> Token | None:
@@ -1762,9 +1766,10 @@ class ClaimFinder:
         facts: list = [None] * n  # _facts of each token in a sentence that can hold a claim
         sentences = []  # (start, end, windows) of those sentences with a number in them
         for start, end in numberish:
-            for i in range(start, end):
-                orth = orths[i]
-                facts[i] = lexemes.get(orth) or self._facts(orth)
+            found = list(map(lexemes.get, orths[start:end]))
+            if None in found:
+                found = [self._facts(orth) if known is None else known for orth, known in zip(orths[start:end], found)]
+            facts[start:end] = found
             if not any(tags[i] or facts[i][1] for i in range(start, end)):
                 continue  # no number, fraction, "twice" or "threefold"
             sentences.append((start, end, self._windows(facts, tags, start, end)))

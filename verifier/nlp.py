@@ -349,15 +349,18 @@ _VIEWS: dict[tuple[int, int], _TokenView] = {}  # (orth, trailing space) -> view
 
 
 def _token_views(doc: Doc) -> list[_TokenView]:
-    views = []
-    vocab = doc.vocab
-    columns = doc.to_array([ORTH, SPACY]).T.tolist()
-    for key in zip(columns[0], columns[1]):
-        view = _VIEWS.get(key)
-        if view is None:
-            lexeme = vocab[key[0]]
-            view = _VIEWS[key] = _TokenView(lexeme.orth_, " " if key[1] else "", lexeme.is_space, lexeme.like_url, lexeme.lower_)
-        views.append(view)
+    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
+    keys = list(zip(orths, spaces))
+    views = list(map(_VIEWS.get, keys))
+    if None in views:
+        for k, view in enumerate(views):
+            if view is None:
+                orth, space = keys[k]
+                view = _VIEWS.get(keys[k])
+                if view is None:
+                    lexeme = doc.vocab[orth]
+                    view = _VIEWS[keys[k]] = _TokenView(lexeme.orth_, " " if space else "", lexeme.is_space, lexeme.like_url, lexeme.lower_)
+                views[k] = view
     return views
 
 
