@@ -52,3 +52,19 @@ def test_fast_number_word_check_agrees_with_the_regex(text):
     from verifier.extract import _NUMBERISH, _numberish
 
     assert _numberish(text) == bool(_NUMBERISH.search(text))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(texts, max_size=4))
+def test_windows_find_the_claims_one_pass_per_sentence_finds(batch):
+    # ClaimFinder matches each rule family only in the windows its patterns can reach; a
+    # pass of every pattern over each whole sentence must find the very same claims.
+    from verifier.nlp import get_nlp
+
+    finder = get_nlp().get_pipe("verifier_claims")
+    windowed = analyse(batch)
+    finder.one_pass = True
+    try:
+        assert analyse(batch) == windowed
+    finally:
+        finder.one_pass = False
