@@ -46,6 +46,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from itertools import compress
+from typing import NamedTuple
 
 import numpy
 from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, SPACY, TAG
@@ -1635,6 +1636,18 @@ def _word_sets(rules: dict) -> list[tuple[str, frozenset[str]]]:
     return sorted(counts, key=lambda key: (-counts[key][0], -counts[key][1]))
 
 
+class _Lexeme(NamedTuple):
+    """What ClaimFinder knows of a lexeme (see ClaimFinder._facts)."""
+
+    claim_word: bool  # "twice", "threefold": a sentence with one can hold a claim
+    is_space: bool
+    gap: object  # a gap between a count and its noun: True, False, _DASH or _NOT_NUM
+    mean_gap: object  # between a mean word and its number: likewise
+    plan: tuple | None  # the rules of the patterns that can start at it, as _plan sorts them
+    conditions: int  # the bits of the pattern conditions it meets
+    starts: tuple  # those rules, unsorted
+
+
 class ClaimFinder:
     """The ``verifier_claims`` component: sets ``doc._.verifier_claims`` (a list of Claim)."""
 
@@ -1689,7 +1702,8 @@ class ClaimFinder:
             else:
                 self.word_starts.append((condition, rule))
         self.tag_starts = {key: tuple(sorted(rules, key=lambda r: -r[1])) for key, rules in self.tag_starts.items()}
-        self.lexemes: dict[int, tuple] = {}  # orth -> _facts
+        self.lexemes: dict[int, _Lexeme] = {}  # orth -> _facts
+        self.tag_plans = {tag: self._plan(rules) for tag, rules in self.tag_starts.items()}
         # True: one pass of all the patterns over each sentence, as the windows stand for
         # (the reference the tests hold the windows to).
         self.one_pass = False
@@ -1708,10 +1722,9 @@ class ClaimFinder:
                 out[attr] = value
         return out
 
-    def _facts(self, orth: int) -> tuple:
-        """What the claim finder needs to know of a lexeme, computed once per lexeme:
-        (lower, anchor word, is_space, gap: True/False/None when the token decides,
-        mean gap: likewise), and its word-set flags set on the way."""
+    def _facts(self, orth: int) -> _Lexeme:
+        """What the claim finder needs to know of a lexeme, computed once per lexeme; its
+        word-set flags are set on the way."""
         lexeme = self.vocab[orth]
         text = lexeme.orth_
         lower = lexeme.lower_
@@ -1739,17 +1752,16 @@ class ClaimFinder:
             mean_gap = _NOT_NUM
         else:
             mean_gap = False
-        def holds(condition: tuple) -> bool:
-            return condition[0] in ("LOWER", "ORTH") and (lower if condition[0] == "LOWER" else text) in condition[1]
-
-        conditions = sum(bit for condition, bit in self.condition_bits.items() if holds(condition))
-        starts = tuple(sorted(
-            set(self.any_starts) | {rule for condition, rule in self.word_starts if holds(condition)},
-            key=lambda rule: -rule[1],
-        ))
-        facts = self.lexemes[orth] = (
-            lower, lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS, lexeme.is_space, gap, mean_gap, lower in _ANCHOR_WORDS,
-            starts, conditions,
+        holds = {c for c in self.condition_bits if c[0] in ("LOWER", "ORTH") and (lower if c[0] == "LOWER" else text) in c[1]}
+        starts = tuple(set(self.any_starts) | {rule for condition, rule in self.word_starts if condition in holds})
+        facts = self.lexemes[orth] = _Lexeme(
+            claim_word=lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS,
+            is_space=lexeme.is_space,
+            gap=gap,
+            mean_gap=mean_gap,
+            plan=self._plan(starts) if starts else None,
+            conditions=sum(self.condition_bits[c] for c in holds),
+            starts=starts,
         )
         return facts
 
@@ -1781,7 +1793,7 @@ class ClaimFinder:
             if None in found:
                 found = [self._facts(orth) if known is None else known for orth, known in zip(orths[start:end], found)]
             facts[start:end] = found
-            if not any(tags[i] or facts[i][1] for i in range(start, end)):
+            if not any(tags[i] or facts[i].claim_word for i in range(start, end)):
                 continue  # no number, fraction, "twice" or "threefold"
             windows = {_ALL: [(start, end)]} if self.one_pass else self._windows(facts, tags, start, end)
             sentences.append((start, end, windows))
@@ -1791,7 +1803,7 @@ class ClaimFinder:
         gap_id, mean_gap_id = self.gap_id, self.mean_gap_id
         for _, _, windows in sentences:
             for i in sorted({i for spans in windows.values() for low, high in spans for i in range(low, high)}):
-                gap, mean_gap = facts[i][3], facts[i][4]
+                gap, mean_gap = facts[i].gap, facts[i].mean_gap
                 if gap is _DASH or mean_gap is _DASH:
                     glued = i > 0 and not spacy[i - 1] and not spacy[i]
                     gap = glued if gap is _DASH else gap
@@ -1812,26 +1824,43 @@ class ClaimFinder:
         doc._.verifier_claims = claims
         return doc
 
-    def _windows(self, facts: list[tuple], tags: list[int], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
+    def _plan(self, rules: tuple) -> tuple[int, list[tuple[int, list[tuple]]], list[tuple]]:
+        """Rules sorted for _windows: those whose first requirement is one word right after
+        the first, by that word's condition bit (with the union of those bits), and the rest."""
+        by_bit: dict[int, list[tuple]] = {}
+        rest = []
+        for rule in rules:
+            constraints = rule[0]
+            if constraints and constraints[0][1:] == (1, 1):
+                by_bit.setdefault(constraints[0][0], []).append((constraints[1:], *rule[1:]))
+            else:
+                rest.append(rule)
+        return sum(by_bit), list(by_bit.items()), rest
+
+    def _windows(self, facts: list[_Lexeme], tags: list[int], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
         """For each rule family, the token ranges of doc[start:end] that hold all its matches,
         in order and disjoint: from each word one of its patterns can start at (the later
         required steps met by words in reach), as many words as such a match holds, with
         the whitespace at the edges."""
-        words = [i for i in range(start, end) if not facts[i][2]]
+        words = [i for i in range(start, end) if not facts[i].is_space]
         tag_bits = self.tag_bits
-        masks = [facts[i][7] | tag_bits.get(tags[i], 0) for i in words]
+        masks = [facts[i].conditions | tag_bits[tags[i]] if tags[i] else facts[i].conditions for i in words]
         count = len(words)
         windows: dict[int, list[tuple[int, int]]] = {}
-        tag_starts = self.tag_starts
-        for w, i in enumerate(words):
-            rules = facts[i][6]
+        tag_starts, tag_plans = self.tag_starts, self.tag_plans
+        for w in [w for w, i in enumerate(words) if tags[i] or facts[i].plan]:
+            i = words[w]
+            plan = facts[i].plan
             if tags[i]:
-                rules = tag_starts[tags[i]] if not rules else tuple(sorted(rules + tag_starts[tags[i]], key=lambda r: -r[1]))
-            if not rules:
-                continue
+                plan = tag_plans[tags[i]] if not plan else self._plan(facts[i].starts + tag_starts[tags[i]])
             widths: dict[int, int] = {}
-            for constraints, total, family in rules:  # the longest first: the first that holds decides
-                if family in widths:
+            # Most rules need a given word right after the first: skip them all at once.
+            after = masks[w + 1] if w + 1 < count else 0
+            candidates = plan[2]
+            if after & plan[0]:
+                candidates = [rule for bit, rules in plan[1] if after & bit for rule in rules] + candidates
+            for constraints, total, family in candidates:
+                if total <= widths.get(family, 0):
                     continue
                 for bit, low, high in constraints:
                     k = w + low
@@ -1849,7 +1878,7 @@ class ClaimFinder:
             if not widths:
                 continue
             low = i
-            while low > start and facts[low - 1][2]:
+            while low > start and facts[low - 1].is_space:
                 low -= 1
             for family, width in widths.items():
                 high = words[w + width] if w + width < count else end  # and the whitespace after
