@@ -273,12 +273,21 @@ def _sentence_tail(doc: Document, index: int) -> int:
     return following.start
 
 
+_CITATION_PUNCTUATION = " ()[].,;:\t"
+
+
 def _only_citations(doc: Document, start: int, end: int) -> bool:
-    chars = list(doc.visible[start:end])
+    """Whether ``[start, end)`` holds citations and nothing else but brackets and punctuation.
+
+    Reads the text between citations, never more: this runs for every claim, and a long
+    sentence after a long run of claims made a list of its characters each time.
+    """
     cited = doc.citations_between(start, end)
     if not cited:
         return False
-    for citation in cited:
-        for i in range(max(citation.start, start), min(citation.end, end)):
-            chars[i - start] = " "
-    return not "".join(chars).strip(" ()[].,;:\t")
+    gap_start = start
+    for citation in cited:  # in order of their starts
+        if citation.start > gap_start and doc.visible[gap_start:citation.start].strip(_CITATION_PUNCTUATION):
+            return False
+        gap_start = max(gap_start, min(citation.end, end))
+    return not doc.visible[gap_start:end].strip(_CITATION_PUNCTUATION)
