@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 DRAFT_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
 _SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
 _BINARY_SNIFF = 8192
+# No draft is this long; the cap stops a device or a runaway pipe named as a draft
+# (/dev/zero) from filling memory. A 50 MB draft is checked.
+MAX_DRAFT_BYTES = 200_000_000
+# Byte-order marks of encodings other than UTF-8, longest first (UTF-32 LE starts like UTF-16 LE).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
 
 
 class InputError(Exception):
@@ -27,17 +34,23 @@ class Draft:
 
 def decode(data: bytes, path: str) -> str:
     """Decode UTF-8 (with or without BOM), as ``open(encoding="utf-8-sig", newline="")`` would."""
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise InputError(f"{path}: {encoding} text; save it as UTF-8")
     if b"\x00" in data[:_BINARY_SNIFF]:
         raise BinaryInput(f"{path}: skipped, binary file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not valid UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(f"{path}: not valid UTF-8 at line {line} "
+                         f"(byte {error.start}: {data[error.start:error.start + 1]!r})") from None
 
 
 def read_draft(path: str) -> Draft:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_DRAFT_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file or directory") from None
     except IsADirectoryError:
@@ -46,6 +59,8 @@ def read_draft(path: str) -> Draft:
         raise InputError(f"{path}: permission denied") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    if len(data) > MAX_DRAFT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_DRAFT_BYTES // 1_000_000} MB; split it into smaller drafts")
     return Draft(path, decode(data, path))
 
 
