@@ -111,6 +111,33 @@ def test_round_counts_are_rounded_figures_but_percentages_are_not():
     assert not found("40%", "36% of adults")
 
 
+# -- a bounded or hedged percentage is met by a share only ---------------------------------------
+
+@pytest.mark.parametrize("claim, source", [
+    ("under 30%", "children (age <20), January 11-22"),        # an age, a date
+    ("under 30%", "R fell to 0.28 (0.25 to 0.31)"),            # an R, not a proportion
+    ("up to 50%", "an odds ratio of 0.45"),
+    ("30 to 60 percent", "44% (95% CI, 25-69%)"),              # a range around the figure is not the figure
+])
+def test_bounds_on_a_percentage_are_not_met_by_other_kinds_of_number(claim, source):
+    assert not found(claim, source)
+
+
+def test_hedged_percentages_still_match_proportions_and_percentages():
+    assert found("about 45%", "a proportion of 0.45")
+    assert found("under 30%", "28.3% of adults")
+    assert found("more than 40%", "41.2% of adults")
+
+
+def test_the_first_bound_of_a_range_of_percentages_is_a_percentage():
+    assert [n.percent for n in find_numbers("46-62%")] == [True, True]
+    assert [n.percent for n in find_numbers("between 10 and 20 percent")] == [True, True]
+    assert [n.percent for n in find_numbers("aged 18-24 years (25.5%)")] == [False, False, True]
+    assert [n.percent for n in find_numbers("from 30% in 2019 to 45% in 2020")] == [True, False, True, False]
+    assert found("nearly 50%", "rates of 48-52%")
+    assert found("10 to 20 percent", "attack rates of 10% and 20%")
+
+
 def test_closest_passage_prefers_the_sentence_about_the_claim():
     source = SourceText("Background.\nMusic therapy may help.\nAt 3 months, 61.1% of the music therapy group "
                         "responded, against 27.8% of controls.\nCortisol fell in both groups.")

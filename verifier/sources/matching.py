@@ -209,6 +209,10 @@ def _spread_units(text: str, numbers: list[Number]) -> list[Number]:
         if here.unit is None and after.unit and not here.percent and _RANGE_JOIN.search(text[here.end:after.start]) \
                 and after.start - here.end <= 6:
             out[i] = _with(here, unit=after.unit)
+        # "46-62%", "between 10 and 20 percent": the first bound is a percentage too
+        elif after.percent and not here.percent and here.unit is None and not here.p_value and not after.ci_level \
+                and not here.words and here.value < 1000 and re.fullmatch(r"\s*(?:-|–|—|to)\s*|\s+and\s+", text[here.end:after.start]):
+            out[i] = _with(here, percent=True)
     for i, number in enumerate(out):
         if number.unit is None and not number.percent:
             before = _UNIT_BEFORE.search(text, max(0, number.start - 8), number.start)
@@ -364,6 +368,14 @@ def number_matches(want: Wanted, number: Number) -> bool:
     # "p < 0.01" is met by a smaller p-value, never by a whole number that happens to be smaller.
     if want.p_value and want.operator in {"<", "<="} and not number.p_value and number.decimals == 0:
         return _close(abs(want.value), abs(number.value))
+    # A bounded or hedged percentage ("under 30%", "about 40%") spans many values: only a share
+    # meets it, never the 22 of "January 11-22" or an age; a bound ("under 30%", "up to 50%") not a
+    # bare 0.28 either, an R or a ratio as often as a proportion.
+    if want.percent and not number.percent and want.operator != "=":
+        shares = []
+        if want.operator in {"~", "~-"} and number.value <= 1 and number.decimals >= 2 and not number.p_value:
+            shares.append((number.value * 100, max(0, number.decimals - 2)))
+        return any(value_matches(want, value, decimals) for value, decimals in shares)
     return any(value_matches(want, value, decimals) for value, decimals in _candidates(want, number))
 
 
