@@ -138,6 +138,66 @@ def test_the_first_bound_of_a_range_of_percentages_is_a_percentage():
     assert found("10 to 20 percent", "attack rates of 10% and 20%")
 
 
+# -- shares a source states as counts ----------------------------------------------------------
+
+@pytest.mark.parametrize("claim, source", [
+    ("56%", "13 of 23 residents were asymptomatic."),            # 56.52%, cut as news copy cuts
+    ("57%", "13 of 23 residents were asymptomatic."),            # ... or rounded
+    ("56.5%", "13/23 residents were asymptomatic."),
+    ("0.57", "13 of the 23 residents were asymptomatic."),
+    ("56%", "Among 23 (30%) residents with positive results, 10 (43%) had symptoms, and 13 (57%) were asymptomatic."),
+    ("56%", "Seven days later, 13 (57%) of the 23 residents were asymptomatic."),
+    ("99%", "RESULTS: Of 150 patients, 148 had mild to moderate disease."),
+    ("87%", "Among 61 persons who attended the practice, 53 cases were identified."),
+    ("67%", "2 out of 3 adults"),
+    ("66%", "two out of three adults"),
+    ("25%", "1 in every 4 adults"),
+    ("a third", "Of 150 patients, 50 were admitted."),
+    ("0.005%", "1 in 20,000 people"),
+])
+def test_shares_the_source_gives_as_counts_match(claim, source):
+    assert found(claim, source)
+
+
+@pytest.mark.parametrize("claim, source", [
+    ("55%", "13 of 23 residents were asymptomatic."),            # a changed share
+    ("58%", "13 of 23 residents were asymptomatic."),
+    ("56.6%", "13/23 residents were asymptomatic."),             # not at the claim's own precision
+    ("56%", "13 (57%) were asymptomatic."),                      # no count to divide by: 57% stands
+    ("57%", "The 23 participants came from 13 countries."),      # two counts, not a part and a whole
+    ("57%", "A total of 23 residents were tested, and 13 were asymptomatic."),  # no share is stated
+    ("19%", "Testing began on 3/16/2020."),                      # a date, not 3 of 16
+    ("87 patients", "Among 61 persons who attended, 53 cases were identified."),  # a share is not a count
+    ("p < 0.57", "13 of 23 residents were asymptomatic."),
+    ("96%", "Of 150 patients, 148 had mild disease."),
+])
+def test_shares_of_counts_that_must_not_match(claim, source):
+    assert not found(claim, source)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=2, max_value=2000), st.data())
+def test_a_share_of_counts_matches_at_the_claims_precision_and_no_further(whole, data):
+    part = data.draw(st.integers(min_value=0, max_value=whole))
+    share = 100 * part / whole
+    source = f"Of the cohort, {part} of {whole} adults improved."
+    rounded, cut = int(share + 0.5 + 1e-9), int(share + 1e-9)
+    assert found(f"{rounded}%", source) and found(f"{cut}%", source)
+    assert found(f"{int((share + 0.05 + 1e-9) * 10) / 10}%", source)        # to one decimal
+    for wrong in (cut - 1, rounded + 1):
+        if 0 <= wrong <= 100 and wrong not in {part, whole, rounded, cut}:
+            assert not found(f"{wrong}%", source)
+
+
+def test_a_round_count_may_be_cut_to_its_own_precision():
+    assert found("25,000 cases", "data on 25,961 laboratory-confirmed cases")
+    assert found("3,300 people", "antibody tests on 3,399 adults")
+    assert not found("24,000 cases", "data on 25,961 laboratory-confirmed cases")
+    assert not found("27,000 cases", "data on 25,961 laboratory-confirmed cases")
+    assert not found("3,300 people", "antibody tests on 3,400 adults")
+    assert not found("1,000 people", "1,900 people")       # a single significant figure is not cut
+
+
 def test_closest_passage_prefers_the_sentence_about_the_claim():
     source = SourceText("Background.\nMusic therapy may help.\nAt 3 months, 61.1% of the music therapy group "
                         "responded, against 27.8% of controls.\nCortisol fell in both groups.")

@@ -47,7 +47,7 @@ _WORD_ATOM = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, "hundred", "thousand"
 _NUMBER_WORDS = re.compile(
     rf"\b(?:{_WORD_ATOM})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD_ATOM}))*\b", re.I)
 _SPECIAL = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in _SPECIAL_WORDS), key=len, reverse=True)) + r")\b", re.I)
-_SMALL = rf"(?:\d+|{_WORD_ATOM})"
+_SMALL = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+|{_WORD_ATOM})"
 # "1 in 4", "nine out of 10", "one in five adults": a share, written approximately.
 _OUT_OF = re.compile(rf"\b(?P<a>{_SMALL})\s+(?:out\s+of|in)\s+(?:every\s+)?(?P<b>{_SMALL})\b(?!\s*(?:%|per\s?cent|percent))", re.I)
 _TIMES_AFTER = re.compile(r"[\s-]*(?:times|fold)\b", re.I)
@@ -222,7 +222,8 @@ def _spread_units(text: str, numbers: list[Number]) -> list[Number]:
 
 
 def _small_value(token: str) -> float | None:
-    return float(token) if token.isdigit() else _words_value(token)
+    digits = token.replace(",", "")
+    return float(digits) if digits.isdigit() else _words_value(token)
 
 
 def _numeral_value(raw: str) -> float | None:
@@ -325,10 +326,11 @@ def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
         return True
     op = want.operator
     step = _step(v, want.decimals)
-    # A round count ("3,300 people", "25,000 cases") is itself rounded: 3,330 is 3,300 to the hundred.
+    # A round count ("3,300 people", "25,000 cases") is itself rounded: 3,330 is 3,300 to the hundred;
+    # or cut, as news copy cuts percentages: 25,961 is "25,000 cases" (never 24,000 nor 27,000).
     # Percentages are not: "40%" is as likely exact as rounded from 36%.
     if op == "=" and not want.percent and want.decimals == 0 and step >= 100 and not _close(step, v) \
-            and abs(s - v) <= step / 2 + 1e-9:
+            and (abs(s - v) <= step / 2 + 1e-9 or v <= s < v + step - 1e-9):
         return True
     if want.tolerance is not None and op in {"=", "~", "~-"}:
         upper = v + (want.tolerance if op != "~-" else want.tolerance / 4)
@@ -403,6 +405,84 @@ def wanted_from_text(text: str, operator: str = "=", hedge: str | None = None) -
     return wanted
 
 
+# -- shares a source gives as counts ---------------------------------------------------------------
+#
+# A writer who reads "13 of 23" or "Among 23 residents, ... 13 (57%) were asymptomatic" may write
+# "56%": the share the counts give, 56.52%, cut or rounded to a whole percent. These are the
+# shares a sentence states through its counts, with the precision of the counts; never a share of
+# any two counts that happen to share a sentence.
+
+_FRACTION_JOIN = re.compile(r"\s?/\s?$")
+_OF_JOIN = re.compile(r"\s+(?:out\s+of|of|in)\s+(?:every\s+|the\s+|these\s+|those\s+|all\s+|a\s+total\s+of\s+)?$", re.I)
+# "Of" or "Among" opening the sentence (searched from its start; after a section label: "RESULTS: Of
+# 150 patients") or a clause after a colon or semicolon.
+_WHOLE_BEFORE = re.compile(r"(?:\A\s*|[:;]\s*|\b[A-Z]{3,}:?\s+)(?:[Oo]f|[Aa]mong|[Oo]ut\s+of)\s+"
+                           r"(?:the\s+|all\s+|a\s+total\s+of\s+)?$")
+_PERCENT_OF_COUNT = re.compile(r"^\s?[(\[]\s?$")
+
+
+def _count(number: Number) -> bool:
+    return (number.decimals == 0 and not number.percent and not number.p_value and number.unit is None
+            and not number.ci_level and not number.approx and not number.alternatives
+            and number.value >= 0 and float(number.value).is_integer())
+
+
+def _share(part: Number, whole: Number) -> Number:
+    share = 100 * part.value / whole.value
+    exact = _close(share, round(share))
+    return replace(part, value=float(round(share)) if exact else share, decimals=0 if exact else 9, percent=True,
+                   operator="=", words=False, part=False, alternatives=())
+
+
+def shares_from_counts(text: str, numbers: list[Number], sentences: list[tuple[int, int]]) -> list[Number]:
+    """Percentages a source states as counts: "13/23", "13 of 23", "13 out of the 23", a count
+    with its rounded percentage ("13 (57%)") over the count in the same sentence it is rounded
+    from, and the counts a sentence opening "Of 150 patients," or "Among 23 residents," divides.
+
+    Each share has the decimals of an exact quotient, so a claim may round it, or cut it as it may
+    any percentage, to its own precision (13 of 23 is 56.52%: "57%" and "56%", never "55%").
+    """
+    text = _normalise(text)
+    shares: list[Number] = []
+    by_sentence: dict[tuple[int, int], list[Number]] = {}
+    bounds = iter(sentences)
+    span = next(bounds, None)
+    for number in numbers:
+        while span is not None and number.start >= span[1]:
+            span = next(bounds, None)
+        if span is not None and span[0] <= number.start:
+            by_sentence.setdefault(span, []).append(number)
+    for (start, _), inside in by_sentence.items():
+        counts = [n for n in inside if _count(n) and not n.part]
+        # Numbers as read in order: "2 out of 3" as 2 and 3, not the share words make of them.
+        read = [n for n in inside if not (n.approx and n.percent)]
+        read = [n for n in read if not any(m.start <= n.start and n.end <= m.end and m.end - m.start > n.end - n.start
+                                           for m in read)]
+        for a, b in zip(read, read[1:]):
+            between = text[a.end:b.start]
+            # "13/23" (not a date, 3/16/2020), "13 of 23", "2 out of 3", "1 in every 5"
+            if _count(a) and _count(b) and 0 < b.value and a.value <= b.value and (
+                    (_FRACTION_JOIN.match(between) and not text.startswith("/", b.end)
+                     and not text[max(0, a.start - 1):a.start] == "/")
+                    or _OF_JOIN.match(between)):
+                shares.append(_share(a, b))
+            # "13 (57%)": the exact share behind the rounded one, over a count it is rounded from
+            if _count(a) and b.percent and not b.ci_level and _PERCENT_OF_COUNT.match(between):
+                for whole in counts:
+                    if whole.value > a.value and _close(_round_half_up(100 * a.value / whole.value, b.decimals), b.value):
+                        shares.append(_share(a, whole))
+        # "Of 150 patients, 148 had ...", "Among 61 persons who attended ..., 53 cases were identified"
+        for whole in counts:
+            if whole.value > 0 and _WHOLE_BEFORE.search(text[start:whole.start]):
+                shares.extend(_share(n, whole) for n in counts if n.start > whole.end and n.value <= whole.value)
+    return shares
+
+
+def _share_wanted(want: "Wanted") -> bool:
+    """Whether a claim's value can be a share: a percentage, or a proportion like 0.45."""
+    return not want.p_value and (want.percent or (0 < want.value <= 1 and want.decimals >= 1))
+
+
 @dataclass
 class SourceText:
     """A source's text with its numbers and sentences indexed once."""
@@ -428,7 +508,15 @@ class SourceText:
         variants = [want] + [replace(want, value=v, decimals=d, alternatives=(),
                                      tolerance=want.tolerance / 100 if want.tolerance and want.percent else None)
                              for v, d in want.alternatives]
-        return [n for n in self.numbers if any(number_matches(w, n) for w in variants)]
+        found = [n for n in self.numbers if any(number_matches(w, n) for w in variants)]
+        if not found and _share_wanted(want):
+            found = [n for n in self.shares if any(number_matches(w, n) for w in variants)]
+        return found
+
+    @cached_property
+    def shares(self) -> list[Number]:
+        """Percentages the source states as counts (see :func:`shares_from_counts`)."""
+        return shares_from_counts(self.text, self.numbers, self.sentences)
 
 
 # -- evidence: the closest passage ----------------------------------------------------------------
