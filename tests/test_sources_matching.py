@@ -198,6 +198,45 @@ def test_a_round_count_may_be_cut_to_its_own_precision():
     assert not found("1,000 people", "1,900 people")       # a single significant figure is not cut
 
 
+# -- thousands grouped with spaces; rates over a power of ten -----------------------------------
+
+@pytest.mark.parametrize("claim, source", [
+    ("1,014", "1 014 adults"),
+    ("1 014 adults", "1,014 adults"),
+    ("1014", "1\u2009014 adults"),                                   # thin space
+    ("1,500,000", "1\u00a0500\u00a0000 people"),                     # no-break spaces
+    ("25 961", "25,961 cases"),
+    ("100 residents", "On March 3 100 residents were tested."),      # the parts of a doubtful group stay
+    ("100 patients", "COVID-19 100 patients"),
+    ("0.02%", "an incidence of 20 per 100,000."),
+    ("0.2%", "2 per 1,000 live births"),
+    ("0.005%", "5/100 000 population"),
+    ("20 per 100,000", "an incidence of 0.02%"),
+    ("5 per 100,000", "50 per million"),
+])
+def test_spaced_thousands_and_rates_match(claim, source):
+    assert found(claim, source)
+
+
+@pytest.mark.parametrize("claim, source", [
+    ("1 014", "1 adult and 14 children"),
+    ("0.02%", "an incidence of 23 per 100,000."),              # rates are compared exactly
+    ("20 per 100,000", "an incidence of 0.024%"),
+    ("0.02%", "20 per 100,000 person-years"),                  # a rate in time is not a share
+    ("0.02%", "20 per 100 000 person-time"),
+    ("0.3%", "3 per 1000 mL"),                                 # nor a concentration
+    ("20%", "an incidence of 20 per 100,000"),                 # a rate is not its numerator
+    ("more than 20%", "20 per 100,000 were admitted"),
+])
+def test_spaced_thousands_and_rates_that_must_not_match(claim, source):
+    assert not found(claim, source)
+
+
+def test_a_rate_base_and_the_parts_of_a_spaced_number_are_not_figures_of_a_claim():
+    assert [w.value for w in wanted_from_text("20 per 100,000 people")] == [20]
+    assert [w.value for w in wanted_from_text("1 014 adults")] == [1014]
+
+
 def test_closest_passage_prefers_the_sentence_about_the_claim():
     source = SourceText("Background.\nMusic therapy may help.\nAt 3 months, 61.1% of the music therapy group "
                         "responded, against 27.8% of controls.\nCortisol fell in both groups.")

@@ -1,11 +1,13 @@
 """Does a source's text contain a claim's figure? Numbers as they are written, matched robustly.
 
 A number in a source can be written ``45%``, ``45 %``, ``45 percent``, ``0.45``, ``forty-five
-per cent``, ``1,014`` or ``1014``, ``P<.001``, ``0·45`` (Lancet style), ``1.5 million``; a
-claim can round it (``39.7%`` → ``nearly 40%``), bound it (``more than 3,000`` for 3,199) or
-convert its unit (``two weeks`` for 14 days). :func:`find_figure` answers whether the value a
-claim states is among the numbers of a source, allowing exactly these forms and no others,
-so that a changed figure (``97%`` written ``79%``) is still missed.
+per cent``, ``1,014``, ``1014`` or ``1 014``, ``P<.001``, ``0·45`` (Lancet style), ``1.5
+million``, ``20 per 100,000`` (0.02%), or as counts (``13 of 23``, ``13 (57%)`` of 23: 56.52%);
+a claim can round it (``39.7%`` → ``nearly 40%``), cut it (25,961 → ``25,000 cases``), bound it
+(``more than 3,000`` for 3,199) or convert its unit (``two weeks`` for 14 days).
+:meth:`SourceText.find` answers whether the value a claim states is among the numbers of a
+source, allowing exactly these forms and no others, so that a changed figure (``97%`` written
+``79%``) is still missed.
 
 :func:`closest_passage` picks the source sentence most like the claim's, the evidence an
 editor reads; :func:`context_mismatch` is the conservative check that a figure found in the
@@ -107,6 +109,8 @@ class Number:
     ci_level: bool = False   # the 95 of "95% CI": a convention, not a finding
     approx: bool = False     # a share or multiple written in words: "a third", "1 in 4", "twice"
     part: bool = False       # a term of "1 in 4", which stands for the share, not for itself
+    # Values the number is exactly, never to be rounded: "20 per 100,000" is 0.02%, and only that.
+    exact: tuple[float, ...] = ()
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -185,6 +189,8 @@ def find_numbers(text: str) -> list[Number]:
         found.append(_annotate(text, match.start(), match.start() + len(phrase), value, 0, True))
     found = [_with(n, approx=True) if _TIMES_AFTER.match(text, n.end) else n for n in found]
     found = _spread_units(text, sorted(found, key=lambda n: n.start))
+    found = _spaced_thousands(text, found)
+    found = _rates(text, found)
     for match in _OUT_OF.finditer(text):
         a, b = _small_value(match.group("a")), _small_value(match.group("b"))
         if not a or not b or a >= b:
@@ -218,6 +224,69 @@ def _spread_units(text: str, numbers: list[Number]) -> list[Number]:
             before = _UNIT_BEFORE.search(text, max(0, number.start - 8), number.start)
             if before:
                 out[i] = _with(number, unit=_UNIT_NAMES[before.group(1).lower()])
+    return out
+
+
+# "1 014", "25 961", "1 500 000" (SI style; thin and no-break spaces are spaces by now): groups of
+# three digits after a first group of one to three. The parts stay, marked, so that a date followed
+# by a count ("on March 3 100 residents") still has its own numbers in a source.
+_SPACED = re.compile(r"(?<![\w.,/-])\d{1,3}(?: \d{3})+(?:\.\d+)?(?![\d%]|[.,]\d| \d)")
+
+
+def _spaced_thousands(text: str, numbers: list[Number]) -> list[Number]:
+    out = list(numbers)
+    for match in _SPACED.finditer(text):
+        raw = match.group(0)
+        inside = [n for n in out if match.start() <= n.start < match.end()]
+        if len(inside) < 2 or any(n.words for n in inside):
+            continue
+        out = [_with(n, part=True) if n in inside else n for n in out]
+        value = float(raw.replace(" ", ""))
+        out.append(_annotate(text, match.start(), match.end(), value, _decimals(raw), False))
+    return sorted(out, key=lambda n: n.start)
+
+
+# "20 per 100,000", "3.1 per 1000 population", "5/100 000": a rate over a power of ten, which is a
+# percentage exactly (0.02%). Not over person-time ("per 1000 person-years"): that is a rate in time;
+# nor "per 100 mL", a concentration.
+_RATE_BASE = re.compile(
+    r"\s?(?:per|/)\s?(?P<base>100(?:[, ]?000)*|10(?:[, ]?000)+|1(?:[, ]?000)+"
+    r"|(?:(?:one|a)\s+)?(?:hundred(?:\s+thousand)?|thousand|million)|100\s?k|10\s?k)(?!\d|[,.]\d)", re.I)
+_PERSON_TIME = re.compile(r"[\s-]*(?:(?:person|patient|people|child|subject|population|inhabitant)s?[\s-]*)?"
+                          r"(?:years?|yrs?|months?|days?|weeks?|hours?|time|py|pys|pyrs)\b"
+                          r"|\s?(?:[mµμud]?[lL]|[mµμk]?g|[mck]?m[23]?|sq)\b")   # nor per volume, mass or area
+_BASE_WORDS = {"hundred": 1e2, "thousand": 1e3, "hundred thousand": 1e5, "million": 1e6}
+
+
+def _rate_base(phrase: str) -> float | None:
+    phrase = re.sub(r"^(?:one|a)\s+", "", " ".join(phrase.lower().split()))
+    if phrase.endswith("k"):
+        return float(phrase[:-1].strip()) * 1000
+    if phrase[0].isdigit():
+        return float(phrase.replace(",", "").replace(" ", ""))
+    return _BASE_WORDS.get(phrase)
+
+
+def _rates(text: str, numbers: list[Number]) -> list[Number]:
+    rates: dict[int, float] = {}
+    bases: list[tuple[int, int]] = []
+    for i, number in enumerate(numbers):
+        if number.percent or number.part or number.p_value or number.unit or number.approx or number.alternatives:
+            continue
+        match = _RATE_BASE.match(text, number.end)
+        if not match or _PERSON_TIME.match(text, match.end()):
+            continue
+        base = _rate_base(match.group("base"))
+        if base and base >= 100 and number.value < base:
+            rates[i] = 100 * number.value / base
+            bases.append(match.span("base"))
+    out = []
+    for i, number in enumerate(numbers):
+        if i in rates:
+            number = _with(number, exact=(rates[i],))
+        elif any(s <= number.start < e for s, e in bases):
+            number = _with(number, part=True)   # the 100,000 of "per 100,000" is not a figure
+        out.append(number)
     return out
 
 
@@ -293,6 +362,11 @@ class Wanted:
     tolerance: float | None = None   # absolute, for values written approximately ("a third")
 
 
+# The decimals of a claim's value that must be met exactly (a rate read as a percentage): more
+# than any source writes, so no source value is ever rounded to it.
+_EXACT = 12
+
+
 def _round_half_up(value: float, decimals: int) -> float:
     factor = 10 ** decimals
     return math.floor(abs(value) * factor + 0.5 + 1e-9) / factor
@@ -352,6 +426,7 @@ def value_matches(want: Wanted, have: float, have_decimals: int) -> bool:
 def _candidates(want: Wanted, number: Number) -> list[tuple[float, int]]:
     """Values of a source number comparable with the claim's, with their decimals."""
     values = [(number.value, number.decimals)] + [(alt, 6) for alt in number.alternatives]
+    values += [(alt, 0) for alt in number.exact]   # compared as they are: never rounded
     if want.percent and not number.percent and number.value <= 1 and number.decimals >= 2 and not number.p_value:
         values.append((number.value * 100, max(0, number.decimals - 2)))   # 0.45 → 45%
     if not want.percent and number.percent and want.value <= 1 and want.decimals >= 1:
@@ -372,10 +447,12 @@ def number_matches(want: Wanted, number: Number) -> bool:
         return _close(abs(want.value), abs(number.value))
     # A bounded or hedged percentage ("under 30%", "about 40%") spans many values: only a share
     # meets it, never the 22 of "January 11-22" or an age; a bound ("under 30%", "up to 50%") not a
-    # bare 0.28 either, an R or a ratio as often as a proportion.
-    if want.percent and not number.percent and want.operator != "=":
-        shares = []
-        if want.operator in {"~", "~-"} and number.value <= 1 and number.decimals >= 2 and not number.p_value:
+    # bare 0.28 either, an R or a ratio as often as a proportion. A rate ("20 per 100,000") is a
+    # percentage only as what it is exactly (0.02%), never as its 20.
+    if want.percent and not number.percent and (want.operator != "=" or number.exact):
+        shares = [(alt, 0) for alt in number.exact]
+        if want.operator in {"=", "~", "~-"} and not number.exact and number.value <= 1 and number.decimals >= 2 \
+                and not number.p_value:
             shares.append((number.value * 100, max(0, number.decimals - 2)))
         return any(value_matches(want, value, decimals) for value, decimals in shares)
     return any(value_matches(want, value, decimals) for value, decimals in _candidates(want, number))
@@ -400,6 +477,7 @@ def wanted_from_text(text: str, operator: str = "=", hedge: str | None = None) -
                 alternatives.append((alt, number.decimals - scale))
         if number.approx and number.percent:
             alternatives.extend((alt, 3) for alt in number.alternatives)
+        alternatives.extend((alt, _EXACT) for alt in number.exact)
         wanted.append(Wanted(number.value, number.decimals, number.percent, op, number.p_value, number.unit,
                              text[number.start:number.end], tuple(alternatives), tolerance))
     return wanted
@@ -423,7 +501,7 @@ _PERCENT_OF_COUNT = re.compile(r"^\s?[(\[]\s?$")
 
 def _count(number: Number) -> bool:
     return (number.decimals == 0 and not number.percent and not number.p_value and number.unit is None
-            and not number.ci_level and not number.approx and not number.alternatives
+            and not number.ci_level and not number.approx and not number.alternatives and not number.exact
             and number.value >= 0 and float(number.value).is_integer())
 
 
@@ -431,7 +509,7 @@ def _share(part: Number, whole: Number) -> Number:
     share = 100 * part.value / whole.value
     exact = _close(share, round(share))
     return replace(part, value=float(round(share)) if exact else share, decimals=0 if exact else 9, percent=True,
-                   operator="=", words=False, part=False, alternatives=())
+                   operator="=", words=False, part=False, alternatives=(), exact=())
 
 
 def shares_from_counts(text: str, numbers: list[Number], sentences: list[tuple[int, int]]) -> list[Number]:
@@ -454,7 +532,8 @@ def shares_from_counts(text: str, numbers: list[Number], sentences: list[tuple[i
             by_sentence.setdefault(span, []).append(number)
     for (start, _), inside in by_sentence.items():
         counts = [n for n in inside if _count(n) and not n.part]
-        # Numbers as read in order: "2 out of 3" as 2 and 3, not the share words make of them.
+        # Numbers as read in order: "2 out of 3" as 2 and 3 (not the share words make of them),
+        # "1 014" as 1014 (not 1 and 14).
         read = [n for n in inside if not (n.approx and n.percent)]
         read = [n for n in read if not any(m.start <= n.start and n.end <= m.end and m.end - m.start > n.end - n.start
                                            for m in read)]
