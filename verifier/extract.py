@@ -637,7 +637,9 @@ def _words(span: Span) -> list[Token]:
 
 
 def _numbers(span: Span) -> list[Token]:
-    return [t for t in span if _is_num(t)]
+    doc = span.doc
+    marks = doc.user_data.get(_MARKS, _NO_MARKS)
+    return [doc[i] for i in range(span.start, span.end) if i in marks and not marks[i].fraction]
 
 
 def _prev(doc: Doc, i: int, floor: int) -> Token | None:
@@ -1704,6 +1706,11 @@ class ClaimFinder:
         self.tag_starts = {key: tuple(sorted(rules, key=lambda r: -r[1])) for key, rules in self.tag_starts.items()}
         self.lexemes: dict[int, _Lexeme] = {}  # orth -> _facts
         self.tag_plans = {tag: self._plan(rules) for tag, rules in self.tag_starts.items()}
+        self.word_conditions: dict[tuple[str, str], set[tuple]] = {}  # (attribute, word) -> conditions it meets
+        for condition in self.condition_bits:
+            if condition[0] in ("LOWER", "ORTH"):
+                for word in condition[1]:
+                    self.word_conditions.setdefault((condition[0], word), set()).add(condition)
         # True: one pass of all the patterns over each sentence, as the windows stand for
         # (the reference the tests hold the windows to).
         self.one_pass = False
@@ -1752,7 +1759,7 @@ class ClaimFinder:
             mean_gap = _NOT_NUM
         else:
             mean_gap = False
-        holds = {c for c in self.condition_bits if c[0] in ("LOWER", "ORTH") and (lower if c[0] == "LOWER" else text) in c[1]}
+        holds = self.word_conditions.get(("LOWER", lower), set()) | self.word_conditions.get(("ORTH", text), set())
         starts = tuple(set(self.any_starts) | {rule for condition, rule in self.word_starts if condition in holds})
         facts = self.lexemes[orth] = _Lexeme(
             claim_word=lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS,
