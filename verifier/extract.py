@@ -45,7 +45,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import compress
 from typing import NamedTuple
 
 import numpy
@@ -510,17 +509,21 @@ def _mark_at(doc: Doc, i: int, stop: int) -> _Mark | None:
 
 _HAS_DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS)
-_MAY_START_NUMBER: dict[int, bool] = {}  # orth -> whether _mark_at can return a mark there
+_WORDS_ONLY = object()  # _number_start: _mark_at must read the words around
+_UNKNOWN = object()
+_NUMBER_STARTS: dict[int, object] = {}  # orth -> _number_start(its text)
 
 
-def _may_start_number(orth: int, vocab) -> bool:
-    """Whether a token with this text can start a number (see _mark_at): a digit in it,
-    or a number or fraction word."""
-    known = _MAY_START_NUMBER.get(orth)
-    if known is None:
-        text = vocab.strings[orth]
-        known = _MAY_START_NUMBER[orth] = bool(_HAS_DIGIT.search(text)) or text.lower() in _NUMBER_WORDS
-    return known
+def _number_start(text: str) -> object:
+    """What _mark_at makes of a token with this text, as far as the text alone tells:
+    None, it starts no number (no digit, no number word); a float, it is that number in
+    digits, unless a scale word follows ("280 million"); else _WORDS_ONLY."""
+    lower = text.lower()
+    if lower in _NUMBER_WORDS or _DIGIT_FRACTION.match(text):
+        return _WORDS_ONLY
+    if not _HAS_DIGIT.search(text):
+        return None
+    return parse_number(text)
 
 
 def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Mark]]:
@@ -528,12 +531,16 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Ma
 
     Returns (token index after the merges, mark) for each number, in order."""
     marks: list[_Mark] = []
-    # Only a token with a digit or a number word can start a number: try those alone.
-    orths = doc.to_array(ORTH).tolist()
-    may_start = list(map(_MAY_START_NUMBER.get, orths))
-    if None in may_start:
-        may_start = [_may_start_number(orth, doc.vocab) if may is None else may for orth, may in zip(orths, may_start)]
-    candidates = list(compress(range(len(orths)), may_start))
+    # Only a token with a digit or a number word can start a number: try those alone, and
+    # read a plain number in digits without _mark_at.
+    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
+    starts = [_NUMBER_STARTS.get(orth, _UNKNOWN) for orth in orths]
+    if _UNKNOWN in starts:
+        strings = doc.vocab.strings
+        for n, orth in enumerate(orths):
+            if starts[n] is _UNKNOWN:
+                starts[n] = _NUMBER_STARTS[orth] = _number_start(strings[orth])
+    candidates = [n for n, start in enumerate(starts) if start is not None]
     k = 0
     for start, stop in ranges:
         i = start
@@ -543,11 +550,16 @@ def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Ma
             if k == len(candidates) or candidates[k] >= stop:
                 break
             i = candidates[k]
+            value = starts[i]
+            if value is not _WORDS_ONLY and not (i + 1 < stop and spaces[i] and doc.vocab.strings[orths[i + 1]].lower() in _SCALES):
+                marks.append(_Mark(i, i + 1, value))
+                i += 1
+                continue
             mark = _mark_at(doc, i, stop)
             if mark is None:
                 i += 1
                 continue
-            if any(doc[k].is_sent_start for k in range(mark.start + 1, mark.end)):
+            if any(doc[j].is_sent_start for j in range(mark.start + 1, mark.end)):
                 mark = _mark_at(doc, i, i + 1)  # never merge across a sentence boundary
                 if mark is None:
                     i += 1
