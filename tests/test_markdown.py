@@ -7,7 +7,7 @@ import time
 import pytest
 
 from verifier.document import build_document
-from verifier.markdown import MAX_NESTING, line_starts_of, parse
+from verifier.markdown import MAX_NESTING, MAX_WORD, line_starts_of, parse
 from verifier.reader import decode
 
 
@@ -347,3 +347,14 @@ def test_hostile_lines_parse_quickly(line):
     start = time.perf_counter()
     check_masks(line)
     assert time.perf_counter() - start < 5
+
+
+def test_words_longer_than_max_word_are_not_prose():
+    data = "iVBORw0KGgo" * 30                     # an inline base64 image, say
+    text = f"Rates rose 45% ({'+' * 300}) and {data} then 12%.\n"
+    parsed = check_masks(text)
+    assert "+" not in parsed.prose and "iVBOR" not in parsed.prose
+    assert "+" * 300 in parsed.visible
+    assert claims(text) == ["45%", "12%"]
+    longest = "a" * MAX_WORD
+    assert longest in prose(f"Kept: {longest} here.\n")

@@ -6,7 +6,10 @@ Two masks have the length of the text, so any offset in them is an offset in the
   matter blanked. Citations are read from it (links keep their URLs).
 - ``prose``: ``visible`` without markup and addresses: link destinations, bare URLs,
   DOIs, PubMed ids, citation markers, list bullets, emphasis and table pipes are blanked.
-  Sentences and claims are read from it, so a URL's digits never become a claim.
+  Sentences and claims are read from it, so a URL's digits never become a claim. So is
+  any run of more than :data:`MAX_WORD` characters without a space (encoded data, hashes,
+  rule lines): no sentence holds one, and spaCy's tokenizer takes time in the square of
+  a word's length when it strips punctuation from it (minutes for ``"`` * 20,000).
 
 markdown-it reports block positions as line ranges only, so inline structure is found
 with patterns over each block's lines.
@@ -52,6 +55,8 @@ _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 _LINK_BRACKETS = re.compile(r"!?\[|\]")
 _LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?(?:#{1,6}(?=[ \t]|$))?", re.M)
 _TABLE_DELIMITER_ROW = re.compile(r"^[ \t|:\-]+$", re.M)
+MAX_WORD = 256
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
 
 
 @dataclass(frozen=True)
@@ -350,4 +355,4 @@ def _prose_of_block(visible: str, block: Block) -> str:
         if _TABLE_DELIMITER_ROW.fullmatch(current.strip() or "|"):
             current = _blanked(current)
         current = current.replace("|", " ")
-    return current
+    return _apply_blanks(current, _spans(_LONG_WORD, current))
