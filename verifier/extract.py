@@ -7,7 +7,10 @@ the prose mask of one Markdown block, already split into sentences:
 2. numbers are marked on tokens; a number written over several tokens ("Twenty-one",
    "280 million", "two-thirds") is merged into one token first;
 3. ``Matcher`` patterns, one family per kind of claim, propose spans, and the family's
-   builder parses a span into drafts or rejects it (years, dates, identifiers...);
+   builder parses a span into drafts or rejects it (years, dates, identifiers...). For
+   speed (see ``ClaimFinder``) the patterns are compiled to attributes the Matcher reads
+   in C, and each family is matched only in the windows where one of its patterns can
+   start and find its required words: the same matches as one pass over the sentence;
 4. overlapping drafts are resolved by priority, then by length; the survivors get
    their hedge ("approximately", "upwards of", "or longer") and become ``Claim``s.
 
@@ -42,6 +45,7 @@ Conventions for ``Claim`` fields:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -1538,7 +1542,10 @@ def _finish(ctx: _Context, draft: _Draft) -> None:
 # on every token of every sentence it reads. The patterns above are written with them for
 # readability; ClaimFinder compiles them to attributes the Matcher compares in C:
 # - a word set ({"LOWER": {"IN": [...]}}, {"ORTH": {"IN": [...]}}) becomes a lexeme flag,
-#   set on each lexeme once, the first time a claim-bearing sentence holds it;
+#   set on each lexeme once, the first time a claim-bearing sentence holds it (so the
+#   vocabulary must keep its lexemes: no spaCy memory zones). There are 45 free flags for
+#   62 sets: those a pattern can start with, then the most used, get one; the rest, each
+#   in one pattern deep in, stay "IN" sets, tried only where a match is under way;
 # - number, fraction and gap marks become token attributes a blank pipeline leaves
 #   unused: TAG for numbers and fractions, LEMMA and ENT_KB_ID for the two gaps.
 _FIRST_FLAG, _LAST_FLAG = 19, 63  # spaCy's free lexeme flag bits (FLAG19..FLAG63)
@@ -1803,6 +1810,7 @@ class ClaimFinder:
         tags = [0] * n
         for i, mark in marked:
             tags[i] = tag_frac if mark.fraction else tag_num
+        marked_at = [i for i, _ in marked]
         orths, spacy = doc.to_array([ORTH, SPACY]).T.tolist()
         lexemes = self.lexemes
         facts: list = [None] * n  # _facts of each token in a sentence that can hold a claim
@@ -1812,7 +1820,8 @@ class ClaimFinder:
             if None in found:
                 found = [self._facts(orth) if known is None else known for orth, known in zip(orths[start:end], found)]
             facts[start:end] = found
-            if not any(tags[i] or facts[i].claim_word for i in range(start, end)):
+            first_mark = bisect.bisect_left(marked_at, start)
+            if not (first_mark < len(marked_at) and marked_at[first_mark] < end) and not any(f.claim_word for f in found):
                 continue  # no number, fraction, "twice" or "threefold"
             windows = {_ALL: [(start, end)]} if self.one_pass else self._windows(facts, tags, start, end)
             sentences.append((start, end, windows))
