@@ -558,3 +558,36 @@ def test_tied_matches_keep_the_order_one_pass_finds_them_in():
     groups = [extract._Group(1, 0, 5, [], match) for match in reversed(found)]
     finder._order_ties(doc, groups)
     assert [g.match for g in groups] == found
+
+
+def test_windows_hold_for_patterns_of_any_shape(monkeypatch):
+    # Patterns with steps the window rules cannot read (unbounded, negated, any attribute)
+    # get wider windows, never missed matches.
+    import spacy
+
+    from verifier import nlp as pipeline
+
+    def build_odd(ctx, span):
+        return [extract._Draft("other", span.start, span.end, 1.0, span.text, label="odd")]
+
+    rules = dict(extract._RULES)
+    rules["odd"] = (3, build_odd, [
+        [{"LOWER": "about", "OP": "+"}, extract._SPACE, extract._NUMBER],
+        [{"LOWER": "not", "OP": "!"}, extract._SPACE, {"LOWER": {"IN": ["x", "y"]}}, extract._SPACE, extract._NUMBER, {"IS_ALPHA": True, "OP": "*"}],
+        [{"IS_TITLE": True}, extract._SPACE, {"IS_PUNCT": True, "OP": "?"}, extract._SPACE, extract._NUMBER, extract._SPACE, {"LOWER": "apples"}],
+    ])
+    monkeypatch.setattr(extract, "_RULES", rules)
+    nlp = spacy.blank("en")
+    pipeline._customise_tokenizer(nlp)
+    nlp.add_pipe("verifier_sentences")
+    finder = nlp.add_pipe("verifier_claims")
+    texts = [
+        "It was about about 12 in all. Then x 7 were seen, and not y 8 green apples, y 9.",
+        "Trial A: 40 apples. Trial B 3 apples and 45% of 20 patients over 3 months.",
+        "a x 5 b y 6 c Z 7 apples about 8",
+    ]
+    windowed = [[(c.kind, c.start, c.end, c.label) for c in nlp(t)._.verifier_claims] for t in texts]
+    finder.one_pass = True
+    single = [[(c.kind, c.start, c.end, c.label) for c in nlp(t)._.verifier_claims] for t in texts]
+    assert windowed == single
+    assert any(label == "odd" for claims in windowed for *_, label in claims)

@@ -1558,79 +1558,68 @@ _TOKEN_MARKS = {
 
 _ALL = -1  # in a windows dict: all the rule families, by ClaimFinder.matcher
 _DASH, _NOT_NUM = "dash", "not a number"  # gap marks that depend on the token, not the lexeme
-# Every pattern has a step only these tokens match: numbers, fractions and these words.
-_ANCHOR_WORDS = set(_FREQUENCY_WORDS) | set(_FOLD_WORDS) | {"half"}
-
-
-def _width(name: str, step: dict) -> int:
-    """How many tokens a pattern step can take (whitespace steps take none that count)."""
-    op = step.get("OP")
-    if step.get("IS_SPACE") is True:
-        if set(step) != {"IS_SPACE", "OP"} or op != "*":
-            raise ValueError(f"{name}: unexpected whitespace step {step}")
-        return 0
-    if op in (None, "!", "?"):
-        return 1
-    bounded = re.fullmatch(r"\{\d*,(\d+)\}|\{(\d+)\}", op)
-    if not bounded:
-        raise ValueError(f"{name}: unbounded step {step}")
-    return int(bounded.group(1) or bounded.group(2))
-
-
-def _least(step: dict) -> int:
-    """How many tokens a pattern step takes at the least."""
-    op = step.get("OP")
-    if op in (None, "!"):
-        return 1
-    bounded = re.fullmatch(r"\{(\d*),\d+\}|\{(\d+)\}", op)
-    return int(bounded.group(1) or bounded.group(2) or 0) if bounded else 0
+_UNBOUNDED = 1 << 20  # words a step with "+" or "*" can take
 
 
 def _condition(step: dict) -> tuple:
-    """What a token must be to match a step, when the step starts a match:
-    ("tag", mark), (attribute, words), or ("any",) for anything else."""
+    """What a token must be to match a step: ("tag", mark) or (attribute, words), when
+    the step is that simple (and takes one word if it matches); else ("any",)."""
+    if step.get("OP") not in (None, "?"):
+        return ("any",)
     keys = set(step) - {"OP"}
     if keys == {"_"} and step["_"] in ({_IS_NUM: True}, {_IS_FRAC: True}):
         return ("tag", _TOKEN_MARKS[next(iter(step["_"]))][1])
     if len(keys) == 1 and keys <= {"LOWER", "ORTH"}:
         attr = next(iter(keys))
         value = step[attr]
-        if isinstance(value, str):
-            return (attr, frozenset([value]))
-        if isinstance(value, dict) and set(value) == {"IN"}:
-            return (attr, frozenset(value["IN"]))
+        words = [value] if isinstance(value, str) else value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else None
+        if words and all(isinstance(w, str) and w and not w.isspace() for w in words):
+            return (attr, frozenset(words))
     return ("any",)
 
 
+def _width(step: dict) -> int:
+    """The most words (tokens that are not whitespace) a pattern step can take."""
+    if step.get("IS_SPACE") is True:
+        return 0
+    op = step.get("OP")
+    if op in (None, "!", "?"):
+        return 1
+    bounded = re.fullmatch(r"\{\d*,(\d+)\}|\{(\d+)\}", op)
+    return int(bounded.group(1) or bounded.group(2)) if bounded else _UNBOUNDED
+
+
+def _least(step: dict) -> int:
+    """The fewest words a pattern step takes: none if it is optional, or may match
+    whitespace alone (or is not simple enough to tell)."""
+    if step.get("OP") is not None or step.get("IS_SPACE") is True or _condition(step)[0] == "any":
+        return 0
+    return 1
+
+
 def _starts(rules: dict) -> list[tuple[tuple, tuple[tuple[tuple, int, int], ...], int, str]]:
-    """Every way a match can start, as (condition on the first token, constraints, words,
+    """Every way a match can start, as (condition on its first word, constraints, words,
     rule name): each constraint (condition, low, high) is a required step later in the
     pattern, which some word between low and high words after the first must meet;
     ``words`` is the most words such a match holds. Whitespace tokens are not words."""
     starts = set()
     for name, (_, _, patterns) in rules.items():
         for pattern in patterns:
-            steps = [step for step in pattern if not (step.get("IS_SPACE") is True and _width(name, step) == 0)]
-            widths = [_width(name, step) for step in steps]
-            least = [_least(step) for step in steps]
-            anchor = next((k for k, step in enumerate(steps) if "OP" not in step and (
-                _condition(step)[0] == "tag"
-                or (_condition(step)[0] == "LOWER" and _condition(step)[1] <= _ANCHOR_WORDS)
-            )), None)
-            if anchor is None:
-                raise ValueError(f"{name}: a pattern without an anchor step")
-            for k in range(anchor + 1):
-                condition = _condition(steps[k]) if widths[k] == 1 and steps[k].get("OP") in (None, "?") else ("any",)
-                constraints = []
-                low = high = 1
-                for j in range(k + 1, len(steps)):
-                    if "OP" not in steps[j] and _condition(steps[j])[0] != "any":
-                        constraints.append((_condition(steps[j]), low, high))
-                    low += least[j]
-                    high += widths[j]
-                starts.add((condition, tuple(constraints), sum(widths[k:]), name))
+            widths = [_width(step) for step in pattern]
+            least = [_least(step) for step in pattern]
+            conditions = [_condition(step) for step in pattern]
+            for k, step in enumerate(pattern):
+                if widths[k]:  # the first word of a match can be taken by this step
+                    constraints = []
+                    low, high = max(least[k], 1), widths[k]
+                    for j in range(k + 1, len(pattern)):
+                        if "OP" not in pattern[j] and conditions[j][0] != "any":
+                            constraints.append((conditions[j], low, high))
+                        low += least[j]
+                        high = min(high + widths[j], _UNBOUNDED)
+                    starts.add((conditions[k], tuple(constraints), min(sum(widths[k:]), _UNBOUNDED), name))
                 if least[k]:
-                    break  # a match starts here at the latest
+                    break  # a match has a word here at the latest
     return sorted(starts, key=repr)
 
 
