@@ -1724,13 +1724,19 @@ class ClaimFinder:
         self.one_pass = False
 
     def _compile(self, step: dict) -> dict:
+        """A pattern step with C-level attributes for the marks and word sets it can."""
         out: dict = {}
         for attr, value in step.items():
             if attr == "_":
+                others = {}
                 for name, wanted in value.items():
-                    assert wanted is True and name in _TOKEN_MARKS, (name, wanted)
-                    key, mark = _TOKEN_MARKS[name]
-                    out[key] = mark
+                    if wanted is True and name in _TOKEN_MARKS:
+                        key, mark = _TOKEN_MARKS[name]
+                        out[key] = mark
+                    else:
+                        others[name] = wanted  # left to spaCy's extension attributes
+                if others:
+                    out["_"] = others
             elif isinstance(value, dict) and set(value) == {"IN"} and (attr, frozenset(value["IN"])) in self.flags:
                 out[f"FLAG{self.flags[attr, frozenset(value['IN'])]}"] = True
             else:
