@@ -1699,7 +1699,7 @@ class ClaimFinder:
         conditions = sorted({c for condition, constraints, _, _ in starts for c in (condition, *(c for c, _, _ in constraints))}, key=repr)
         self.condition_bits = {c: 1 << n for n, c in enumerate(conditions)}
         self.tag_bits = {nlp.vocab.strings[c[1]]: bit for c, bit in self.condition_bits.items() if c[0] == "tag"}
-        self.word_starts: list[tuple[tuple, tuple]] = []  # (condition, rule)
+        self.word_starts: dict[tuple, list[tuple]] = {}  # condition -> rules that start there
         self.any_starts: tuple = ()
         self.tag_starts: dict[int, tuple] = {self.tag_num: (), self.tag_frac: ()}
         for condition, constraints, total, name in starts:
@@ -1710,7 +1710,7 @@ class ClaimFinder:
             elif condition[0] == "any":
                 self.any_starts = self.any_starts + (rule,)
             else:
-                self.word_starts.append((condition, rule))
+                self.word_starts.setdefault(condition, []).append(rule)
         self.tag_starts = {key: tuple(sorted(rules, key=lambda r: -r[1])) for key, rules in self.tag_starts.items()}
         self.lexemes: dict[int, _Lexeme] = {}  # orth -> _facts
         self.tag_plans = {tag: self._plan(rules) for tag, rules in self.tag_starts.items()}
@@ -1774,7 +1774,7 @@ class ClaimFinder:
         else:
             mean_gap = False
         holds = self.word_conditions.get(("LOWER", lower), set()) | self.word_conditions.get(("ORTH", text), set())
-        starts = tuple(set(self.any_starts) | {rule for condition, rule in self.word_starts if condition in holds})
+        starts = tuple(set(self.any_starts).union(*(self.word_starts.get(condition, ()) for condition in holds)))
         facts = self.lexemes[orth] = _Lexeme(
             claim_word=lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS,
             is_space=lexeme.is_space,
