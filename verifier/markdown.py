@@ -322,6 +322,8 @@ def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
             hidden.extend(_code_spans(text, block.start, block.end))
     hidden.append((covered_end, len(text)))
     visible = _apply_blanks(text, hidden)
+    if visible == text:
+        visible = text  # one string, not two equal ones: a document keeps all three
 
     pieces = []
     kept = 0
@@ -333,7 +335,8 @@ def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
         pieces.append(_prose_of_block(visible, block))
         kept = end
     pieces.append(visible[kept:])
-    return visible, "".join(pieces)
+    prose = "".join(pieces)
+    return visible, visible if prose == visible else prose
 
 
 def _prose_of_block(visible: str, block: Block) -> str:
