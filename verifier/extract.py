@@ -1711,7 +1711,6 @@ class ClaimFinder:
                 self.any_starts = self.any_starts + (rule,)
             else:
                 self.word_starts.setdefault(condition, []).append(rule)
-        self.tag_starts = {key: tuple(sorted(rules, key=lambda r: -r[1])) for key, rules in self.tag_starts.items()}
         self.lexemes: dict[int, _Lexeme] = {}  # orth -> _facts
         self.tag_plans = {tag: self._plan(rules) for tag, rules in self.tag_starts.items()}
         self.word_conditions: dict[tuple[str, str], set[tuple]] = {}  # (attribute, word) -> conditions it meets
