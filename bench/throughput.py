@@ -83,7 +83,8 @@ def main() -> None:
         median, p95 = per_file_latency(files)
         print(f"per-file latency (warm): median {median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
 
-        proselint = shutil.which("proselint")
+        beside = Path(sys.executable).with_name("proselint")
+        proselint = str(beside) if beside.exists() else shutil.which("proselint")
         if proselint:
             md_files = [str(p) for p in files]
             baseline = timed([proselint, "check", *md_files] if _proselint_has_check(proselint) else [proselint, *md_files], 1)
