@@ -591,3 +591,12 @@ def test_windows_hold_for_patterns_of_any_shape(monkeypatch):
     single = [[(c.kind, c.start, c.end, c.label) for c in nlp(t)._.verifier_claims] for t in texts]
     assert windowed == single
     assert any(label == "odd" for claims in windowed for *_, label in claims)
+
+
+def test_ci_upper_bound_with_space_grouped_thousands():
+    text = "An estimated 9400 deaths occurred (95% CI 6900-13 800) in 2020."
+    [ci] = [c for c in analyse([text])[0].claims if c.kind == "ci"]
+    assert (ci.text, ci.low, ci.high) == ("95% CI 6900-13 800", 6900, 13800)
+    # An ordinary interval next to a count is left as it is.
+    [ci] = [c for c in analyse(["The OR was 1.2 (95% CI 1.1-1.4) 120 patients."])[0].claims if c.kind == "ci"]
+    assert (ci.low, ci.high) == (1.1, 1.4)

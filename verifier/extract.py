@@ -906,8 +906,31 @@ def _build_ci(ctx: _Context, span: Span) -> list[_Draft]:
         if unit == "%":
             unit = None
     label = f"{level.text}%" if level is not None else "CI"
+    end, high_value = span.end, _num(high)
+    grouped = _space_grouped_thousands(ctx, high, _num(low))
+    if grouped is not None:
+        high, high_value = grouped
+        end = high.i + 1
     raw = ctx.text[low.idx: high.idx + len(high.text)]
-    return [_Draft("ci", span.start, span.end, None, raw, low=_num(low), high=_num(high), unit=unit, label=label)]
+    return [_Draft("ci", span.start, end, None, raw, low=_num(low), high=high_value, unit=unit, label=label)]
+
+
+def _space_grouped_thousands(ctx: _Context, bound: Token, low: float | None) -> tuple[Token, float] | None:
+    """An upper bound written with a space between thousands, "6900-13 800": the bound and its value.
+
+    Only when the bound as read falls below the lower bound and the next token is a group
+    of exactly three digits after one space: then the space can only be a separator.
+    """
+    value = _num(bound)
+    following = bound.i + 1
+    if (value is None or low is None or value >= low or not bound.text.isdigit() or len(bound.text) > 3
+            or following >= len(ctx.doc) or bound.whitespace_ != " "):
+        return None
+    group = ctx.doc[following]
+    if not (group.text.isascii() and group.text.isdigit() and len(group.text) == 3):
+        return None
+    grouped = value * 1000 + int(group.text)
+    return (group, grouped) if grouped >= low else None
 
 
 def _build_ratio(ctx: _Context, span: Span) -> list[_Draft]:
