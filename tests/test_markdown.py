@@ -358,3 +358,20 @@ def test_words_longer_than_max_word_are_not_prose():
     assert claims(text) == ["45%", "12%"]
     longest = "a" * MAX_WORD
     assert longest in prose(f"Kept: {longest} here.\n")
+
+
+@pytest.mark.parametrize("failure", [RecursionError, IndexError])
+def test_a_markdown_it_failure_reads_the_file_as_plain_text(monkeypatch, failure):
+    import verifier.markdown as markdown
+
+    class Failing:
+        def parse(self, source):
+            raise failure("deep")
+
+    monkeypatch.setattr(markdown, "_PARSER", Failing())
+    text = "---\ntitle: 99%\n---\n# Title 1%\n\n- item 5%\n"
+    parsed = check_masks(text)
+    assert [(b.kind, text[b.start:b.end]) for b in parsed.blocks] == [
+        ("front_matter", "---\ntitle: 99%\n---"), ("paragraph", "# Title 1%"), ("paragraph", "- item 5%"),
+    ]
+    assert "99%" not in parsed.prose and "1%" in parsed.prose and "5%" in parsed.prose
