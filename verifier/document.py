@@ -192,11 +192,15 @@ def build_documents(files: Sequence[tuple[str, str]], attachment: str = "paragra
         first_sentence = len(sentences[doc_index])
         for start, end in analysis.sentences:
             sentences[doc_index].append(Sentence(block.start + start, block.start + end, block_index))
+        source = files[doc_index][1]
         for claim in analysis.claims:
+            start, end = block.start + claim.start, block.start + claim.end
             claims[doc_index].append(replace(
                 claim,
-                start=block.start + claim.start,
-                end=block.start + claim.end,
+                start=start,
+                end=end,
+                # The extractor read the prose mask; a claim quotes the file ("n = **79").
+                text=source[start:end],
                 sentence=first_sentence + claim.sentence,
             ))
 
