@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from verifier.markdown import line_starts_of, parse
 from verifier.engine import lint
 from verifier.settings import Settings
 
@@ -69,3 +70,21 @@ def _private_cache_dir(tmp_path_factory, monkeypatch):
     """Runs write their result cache and source store to a temporary folder, not the repository."""
     if "VERIFIER_CACHE_DIR" not in __import__("os").environ:
         monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "verifier-cache"))
+
+
+def check_masks(text: str, markdown: bool = True):
+    """What holds for every text: masks as long as the text, line breaks where they were,
+    prose a blanking of visible, visible a blanking of text, blocks in order and apart."""
+    parsed = parse(text, markdown)
+    assert len(parsed.visible) == len(parsed.prose) == len(text)
+    for original, seen, read in zip(text, parsed.visible, parsed.prose):
+        if original in "\r\n":
+            assert seen == read == original
+        else:
+            assert seen in (original, " ") and read in (seen, " ")
+    previous_end = 0
+    for block in parsed.blocks:
+        assert previous_end <= block.start <= block.end <= len(text)
+        previous_end = block.end
+    assert parsed.line_starts == line_starts_of(text)
+    return parsed

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from conftest import check_masks
 from verifier.document import build_document
-from verifier.markdown import MAX_NESTING, MAX_WORD, line_starts_of, parse
+from verifier.markdown import MAX_NESTING, MAX_WORD, parse
 from verifier.reader import decode
 
 
@@ -27,24 +28,6 @@ def words(mask: str) -> list[str]:
 def claims(text: str, path: str = "draft.md") -> list[str]:
     doc = build_document(path, text)
     return [c.text for c in doc.claims]
-
-
-def check_masks(text: str, markdown: bool = True):
-    """What holds for every text: masks as long as the text, line breaks where they were,
-    prose a blanking of visible, visible a blanking of text, blocks in order and apart."""
-    parsed = parse(text, markdown)
-    assert len(parsed.visible) == len(parsed.prose) == len(text)
-    for original, seen, read in zip(text, parsed.visible, parsed.prose):
-        if original in "\r\n":
-            assert seen == read == original
-        else:
-            assert seen in (original, " ") and read in (seen, " ")
-    previous_end = 0
-    for block in parsed.blocks:
-        assert previous_end <= block.start <= block.end <= len(text)
-        previous_end = block.end
-    assert parsed.line_starts == line_starts_of(text)
-    return parsed
 
 
 # -- headings ------------------------------------------------------------------------

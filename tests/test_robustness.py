@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import check_masks
 from verifier.citations import find_citations
 from verifier.cli import main
 from verifier.document import build_document, build_documents
-from verifier.markdown import line_starts_of, parse
 from verifier.reader import MAX_DRAFT_BYTES, BinaryInput, InputError, decode, read_draft
 
 # -- what hostile text is made of -------------------------------------------------------
@@ -55,24 +55,6 @@ hostile_text = st.one_of(
 )
 
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def check_parse(text: str, markdown: bool = True):
-    """Masks as long as the text, line breaks kept, each mask a blanking of the one before;
-    blocks in order, apart and inside the text."""
-    parsed = parse(text, markdown)
-    assert len(parsed.visible) == len(parsed.prose) == len(text)
-    for original, seen, read in zip(text, parsed.visible, parsed.prose):
-        if original in "\r\n":
-            assert seen == read == original
-        else:
-            assert seen in (original, " ") and read in (seen, " ")
-    end = 0
-    for block in parsed.blocks:
-        assert end <= block.start <= block.end <= len(text)
-        end = block.end
-    assert parsed.line_starts == line_starts_of(text)
-    return parsed
 
 
 def check_citations(text: str, parsed) -> None:
@@ -116,13 +98,13 @@ def check_document(doc) -> None:
 @_SETTINGS
 @given(hostile_text, st.booleans())
 def test_markdown_reader_takes_any_text(text, markdown):
-    check_parse(text, markdown)
+    check_masks(text, markdown)
 
 
 @_SETTINGS
 @given(hostile_text)
 def test_citation_parser_takes_any_text(text):
-    check_citations(text, check_parse(text))
+    check_citations(text, check_masks(text))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -178,7 +160,7 @@ HOSTILE = {
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_text_is_read_quickly_with_every_offset_right(text):
     start = time.perf_counter()
-    parsed = check_parse(text)
+    parsed = check_masks(text)
     check_citations(text, parsed)
     doc = build_document("draft.md", text)
     check_document(doc)
