@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from werkzeug import Response
 
 from test_sources_text import make_pdf
 from verifier.sources.http import HttpClient

@@ -22,12 +22,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from verifier.model import Finding, Severity
-
-if TYPE_CHECKING:
-    from verifier.document import Document
 
 
 @dataclass

@@ -617,7 +617,6 @@ def closest_passage(query: str, source: SourceText, prefer: list[tuple[int, int]
     ``prefer`` restricts the choice (for example to sentences holding a figure); short
     headings and sentences that share no content word with the query are never chosen.
     """
-    from rapidfuzz import fuzz
 
     spans = prefer or source.sentences
     query_terms = _terms(query)
