@@ -1,7 +1,7 @@
 """Time and peak memory of `verifier` on a 50 MB draft and on a 20 MB corpus of drafts.
 
 Usage: python bench/large_inputs.py [--draft-mb 50] [--corpus-mb 20] [--timeout 3600]
-                                    [--only draft|corpus] [--jobs N] [--command check|claims]
+                                    [--only draft|corpus] [--jobs N] [--command check|claims|read]
 
 The draft is the shared sample digest followed by Check-COVID abstracts (each a heading
 and a paragraph), repeated until the file holds ``--draft-mb`` MB; the corpus is
@@ -11,9 +11,9 @@ names). Each run is `verifier check --no-cache --format json` in its own process
 Two memory figures: peak RSS of the largest single process (getrusage of the children,
 what /usr/bin/time reports) and the peak of the whole process tree, sampled every 50 ms
 (worker processes share pages with their parent after fork, so the sum overstates what
-the machine spends). `verifier claims` instead of `check` measures the reading stages
-alone (Markdown, citations, sentences and claims), without the rules. Nothing here is
-asserted by tests.
+the machine spends). ``--command read`` measures the reading stages alone: every draft
+read and built into a Document (Markdown, citations, sentences, claims) in one process,
+no rules, no report; ``claims`` runs `verifier claims`. Nothing here is asserted by tests.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ except subprocess.TimeoutExpired:
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 print(json.dumps({"code": code, "seconds": seconds, "peak": peak, "error": error}))
+"""
+
+# The reading stages only, as `verifier check` runs them in one process.
+_READ = r"""
+import sys
+from verifier.cli import load_drafts
+from verifier.document import build_documents
+drafts = load_drafts(sys.argv[1:], None)
+documents = build_documents([(d.path, d.text) for d in drafts])
+print(len(documents), sum(len(d.claims) for d in documents))
 """
 
 
@@ -130,14 +140,17 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for each run")
     parser.add_argument("--only", choices=["draft", "corpus"])
     parser.add_argument("--jobs", type=int, help="--jobs for verifier (default: its own)")
-    parser.add_argument("--command", choices=["check", "claims"], default="check")
+    parser.add_argument("--command", choices=["check", "claims", "read"], default="check")
     args = parser.parse_args()
 
-    verifier = [sys.executable, "-m", "verifier", args.command]
-    verifier += ["--no-cache"] if args.command == "check" else []
-    verifier += ["--format", "json", "--output-file", os.devnull]
-    if args.jobs and args.command == "check":
-        verifier += ["--jobs", str(args.jobs)]
+    if args.command == "read":
+        verifier = [sys.executable, "-c", _READ]
+    else:
+        verifier = [sys.executable, "-m", "verifier", args.command]
+        verifier += ["--no-cache"] if args.command == "check" else []
+        verifier += ["--format", "json", "--output-file", os.devnull]
+        if args.jobs and args.command == "check":
+            verifier += ["--jobs", str(args.jobs)]
     baseline = measure([sys.executable, "-c", "import verifier.nlp; verifier.nlp.get_nlp()"], args.timeout)
     print(f"baseline (import and build the spaCy pipeline): {baseline['seconds']:.1f} s, "
           f"peak RSS {baseline['peak'] / 1e6:.0f} MB", flush=True)
