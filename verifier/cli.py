@@ -21,7 +21,7 @@ import typer
 from verifier import __version__
 from verifier.baseline import BaselineError
 from verifier.config import ConfigError
-from verifier.reader import BinaryInput, Draft, InputError, decode, expand_paths, read_draft
+from verifier.reader import BinaryInput, Draft, InputError, expand_paths, read_draft, read_stream
 
 app = typer.Typer(
     add_completion=False,
@@ -66,7 +66,7 @@ def load_drafts(paths: list[str], stdin_filename: Optional[str],
         try:
             if path == "-":
                 name = stdin_filename or "<stdin>"
-                drafts.append(Draft(name, decode(sys.stdin.buffer.read(), name)))
+                drafts.append(read_stream(sys.stdin.buffer, name))
             else:
                 drafts.append(read_draft(path))
         except BinaryInput as skipped:

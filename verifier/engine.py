@@ -39,8 +39,12 @@ def _place(rule: Rule, settings: Settings, doc: Document, finding: Finding, by_p
     line, column = doc.position(finding.start)
     end_line, end_column = doc.position(max(finding.start, finding.end))
     claim = None
-    if finding.claim is not None and finding.claim in doc.claims:
-        claim = claim_record(doc, doc.claims.index(finding.claim))
+    if finding.claim is not None:
+        # Claims are frozen values, so a dict finds one in constant time (a list scan made
+        # placing findings quadratic on long drafts).
+        index = doc.memo("claim-index", lambda d: {c: i for i, c in enumerate(d.claims)}).get(finding.claim)
+        if index is not None:
+            claim = claim_record(doc, index)
     related = []
     for item in finding.related:
         other = by_path.get(item.path, doc) if item.path else doc

@@ -41,7 +41,7 @@ class Block:
         return self.kind not in {"code", "html", "front_matter"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
@@ -89,7 +89,7 @@ class Reference:
     body: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A numeric statement found in the prose.
 

@@ -59,6 +59,19 @@ def read_draft(path: str) -> Draft:
         raise InputError(f"{path}: permission denied") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    return draft_from_bytes(data, path)
+
+
+def read_stream(stream, name: str) -> Draft:
+    """A draft from a binary stream (stdin), under the same size cap as a file."""
+    try:
+        data = stream.read(MAX_DRAFT_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror or error})") from None
+    return draft_from_bytes(data, name)
+
+
+def draft_from_bytes(data: bytes, path: str) -> Draft:
     if len(data) > MAX_DRAFT_BYTES:
         raise InputError(f"{path}: larger than {MAX_DRAFT_BYTES // 1_000_000} MB; split it into smaller drafts")
     return Draft(path, decode(data, path))
