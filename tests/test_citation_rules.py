@@ -21,16 +21,6 @@ def messages(text: str, rule: str) -> list[str]:
     return [d.message for d in lint_text(text) if d.rule == rule]
 
 
-# -- declarations ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", RULES)
-def test_declared_bad_example_is_flagged_and_good_is_not(name):
-    rule = find_rule(name)
-    assert rule is not None and rule.family == "citations"
-    assert found(rule.bad, name), f"{name}: its bad example is not flagged"
-    assert not found(rule.good, name), f"{name}: its good example is flagged"
-
-
 # -- the examples ------------------------------------------------------------------------
 
 def test_digest_findings():

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import RULE_FIXTURES, expected_pairs, lint_file, pairs, read_source
+from conftest import RULE_FIXTURES, expected_pairs, lint_file, lint_text, pairs, read_source
 from verifier.registry import all_rules
 
 RULES = all_rules()
@@ -48,3 +48,15 @@ def test_rule_declaration(rule):
     assert re.fullmatch(r"VS\d{3}", rule.code)
     assert rule.summary and rule.what and rule.why and rule.bad.strip() and rule.good.strip()
     assert rule.bad.strip() != rule.good.strip()
+
+
+# Source rules read the source store, so their examples describe a store, not just a draft;
+# their fixtures carry the store they need.
+_EXAMPLES_NEED_A_STORE = {"sources"}
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.family not in _EXAMPLES_NEED_A_STORE], ids=lambda r: r.name)
+def test_declared_bad_example_is_flagged_and_good_is_not(rule):
+    """What `verifier rule NAME` shows must be true of the rule."""
+    assert [d for d in lint_text(rule.bad) if d.rule == rule.name], f"{rule.name}: its bad example is not flagged"
+    assert not [d for d in lint_text(rule.good) if d.rule == rule.name], f"{rule.name}: its good example is flagged"

@@ -27,13 +27,6 @@ def tiers(**options) -> DomainTiers:
 
 # -- declaration ------------------------------------------------------------------------
 
-def test_declared_bad_example_is_flagged_and_good_is_not():
-    rule = find_rule(RULE)
-    assert rule.code == "VS102" and rule.family == "source_quality"
-    assert [d for d in lint_text(rule.bad) if d.rule == RULE]
-    assert not [d for d in lint_text(rule.good) if d.rule == RULE]
-
-
 def test_explanation_documents_the_configuration_keys():
     explanation = find_rule("VS102").explanation
     assert "trusted_domains" in explanation and "weak_domains" in explanation
