@@ -24,3 +24,13 @@ def quote(text: str, limit: int = 60) -> str:
     """A short quotation for a message."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Nouns that name the people a share, a sample or a head count is made of.
+PEOPLE_NOUNS = (
+    "participants|patients|people|persons|adults|children|adolescents|teenagers|teens|youths|"
+    "women|men|girls|boys|individuals|respondents|subjects|cases|users|students|residents|"
+    "members|volunteers|infants|mothers|fathers|parents|smokers|survivors|veterans|nurses|"
+    "physicians|doctors|clinicians|workers|employees|athletes|caregivers|carers|inpatients|"
+    "outpatients|responders|completers|enrollees|recipients|older adults|seniors|americans"
+)

@@ -9,13 +9,12 @@ from typing import Iterator
 from verifier.document import Document
 from verifier.model import Claim, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
+from verifier.rules._text import PEOPLE_NOUNS
 
 # "150% of patients" cannot be; "150% of the recommended intake" or "a 150% increase" can.
 _SHARE_OF_PEOPLE = re.compile(
     r"^\s*(?:of|among)\s+(?:(?:the|all|these|those|our|their|eligible|enrolled|surveyed|\w+ly)\s+)*"
-    r"(?:\w+\s+){0,2}?(?:patients|participants|people|persons|adults|children|adolescents|women|men|"
-    r"individuals|respondents|subjects|cases|users|students|residents|members|volunteers|infants|"
-    r"the sample|the population|the cohort)\b",
+    rf"(?:\w+\s+){{0,2}}?(?:{PEOPLE_NOUNS}|the sample|the population|the cohort)\b",
     re.I,
 )
 
@@ -75,14 +74,6 @@ def impossible_value(doc: Document, context: RuleContext) -> Iterator[Finding]:
 # Shared helpers for the statistical-consistency rules
 # ======================================================================================
 
-# Nouns that name the people a share or a sample is made of.
-_PEOPLE_NOUNS = (
-    "participants|patients|people|persons|adults|children|adolescents|teenagers|teens|youths|"
-    "women|men|girls|boys|individuals|respondents|subjects|cases|users|students|residents|"
-    "members|volunteers|infants|mothers|fathers|parents|smokers|survivors|veterans|nurses|"
-    "physicians|doctors|clinicians|workers|employees|athletes|caregivers|carers|inpatients|"
-    "outpatients|responders|completers|enrollees|recipients|older adults|seniors"
-)
 # A share "of participants" is a share of the whole sample; "of women" may be a subgroup.
 _WHOLE_SAMPLE_NOUNS = {"participants", "patients", "subjects", "respondents", "people", "persons",
                        "individuals", "volunteers", "enrollees"}
@@ -171,14 +162,14 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 # "53.83% of 36", "of the 36 participants", "of all 1,200 respondents".
 _OF_NUMBER = re.compile(
     rf"^\s*(?:of|among)\s+(?:(?:the|all|these|those)\s+)?(?P<n>{_NUMBER})(?![\d.,]*\s*%)"
-    rf"(?=\s*(?:[,.;:)\]]|$|(?:[\w-]+\s+){{0,2}}(?:{_PEOPLE_NOUNS})\b))",
+    rf"(?=\s*(?:[,.;:)\]]|$|(?:[\w-]+\s+){{0,2}}(?:{PEOPLE_NOUNS})\b))",
     re.I,
 )
 # "19/36 (52.78%)", "19 of 36 participants (52.78%)", "(19/36, 52.78%)": the share sits in
 # brackets right after its count (a bare "in 3 of 84 patients, 36.91%..." is not its count).
 _COUNT_BEFORE = re.compile(
     rf"(?:(?<![\d.,/])(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})"
-    rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:{_PEOPLE_NOUNS}))?\s*[(\[]"
+    rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:{PEOPLE_NOUNS}))?\s*[(\[]"
     rf"|[(\[]\s*(?P<k2>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n2>{_NUMBER})\s*[,;])\s*$",
     re.I,
 )
@@ -187,7 +178,7 @@ _COUNT_AFTER = re.compile(rf"^\s*[(\[]\s*(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?
 # "of participants", "of the patients": a share of a named group, possibly the whole sample.
 _OF_GROUP = re.compile(
     rf"^\s*(?:of|among)\s+(?P<det>(?:(?:the|all|these|those|our|their)\s+)*)"
-    rf"(?P<mods>(?:[\w-]+\s+){{0,3}}?)(?P<noun>{_PEOPLE_NOUNS})\b(?P<after>[^\n]{{0,40}})",
+    rf"(?P<mods>(?:[\w-]+\s+){{0,3}}?)(?P<noun>{PEOPLE_NOUNS})\b(?P<after>[^\n]{{0,40}})",
     re.I,
 )
 # Words after the group's noun that narrow it to a subgroup ("of patients in the music arm").
@@ -709,14 +700,14 @@ def significance_mismatch(doc: Document, context: RuleContext) -> Iterator[Findi
 
 # Hedges that give only a ceiling the figure may reach: the reader hears the ceiling.
 _OPEN_HEDGES = {"upwards of", "upward of", "as many as", "as much as", "as high as", "up to"}
-_COUNTED_PEOPLE = set(_PEOPLE_NOUNS.split("|")) | {"deaths", "infections", "hospitalizations",
+_COUNTED_PEOPLE = set(PEOPLE_NOUNS.split("|")) | {"deaths", "infections", "hospitalizations",
                                                     "hospitalisations", "admissions", "suicides", "overdoses"}
 # What a figure is a share of: any "of ..." denominator ("up to 40% of vaccine courses"),
 # people ("as many as 1 in 3 adults", "up to 30% in older adults", "in those aged 80 or
 # older"), or a named place or group ("up to 25% in the city of Breves").
 _POPULATION_AFTER = re.compile(
     rf"^\s*(?:[(\[][^)\]]{{0,60}}[)\]]\s*)?"
-    rf"(?:of\s+\S|(?:(?:among|in|for|across)\s+(?:[\w'-]+\s+){{0,4}}?)?(?:{_PEOPLE_NOUNS}|those|them)\b"
+    rf"(?:of\s+\S|(?:(?:among|in|for|across)\s+(?:[\w'-]+\s+){{0,4}}?)?(?:{PEOPLE_NOUNS}|those|them)\b"
     rf"|(?:among|in|for|across)\s+(?:the\s+)?(?:[a-z-]+\s+(?:of\s+)?){{0,2}}[A-Z])",
 )
 _VAGUE_SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}

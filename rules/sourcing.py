@@ -8,6 +8,7 @@ from typing import Iterator
 from verifier.document import Document
 from verifier.model import Claim, Finding, Severity
 from verifier.registry import RuleContext, rule
+from verifier.rules._text import PEOPLE_NOUNS
 
 # Kinds that are statistics wherever they appear.
 STATISTIC_KINDS = {"percent", "p_value", "sample_size", "ci", "ratio", "mean"}
@@ -21,11 +22,7 @@ _STUDY_CONTEXT = re.compile(
     r"prevalence|incidence)\b",
     re.I,
 )
-_PEOPLE = re.compile(
-    r"^(?:people|persons|adults|children|adolescents|teenagers|women|men|individuals|patients|"
-    r"participants|respondents|subjects|cases|deaths|americans|residents|users|workers|students|veterans)$",
-    re.I,
-)
+_PEOPLE = re.compile(rf"^(?:{PEOPLE_NOUNS}|deaths)$", re.I)
 _SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}
 
 
