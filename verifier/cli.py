@@ -149,11 +149,6 @@ def check(
     use_online = run.online if online is None else online
     store_dir = cache_dir or (Path(run.cache_dir) if run.cache_dir else None)
 
-    def rule_context(documents, options, online, folder):
-        from verifier.cli_sources import rule_context as sources_context  # offline store unless --online
-
-        return sources_context(documents, options, online, folder)
-
     files = [(d.path, d.text) for d in drafts]
     results = None
     if not (no_cache or use_online or output_format == "html"):
@@ -169,7 +164,7 @@ def check(
         progress = _progress(len(drafts), quiet)
         try:
             result = lint(files, configuration.settings_for,
-                          context=lambda documents: rule_context(documents, run.options, use_online, store_dir),
+                          context=lambda documents: _sources_context(documents, run.options, use_online, store_dir),
                           baseline=known, progress=progress.update if progress else None,
                           jobs=jobs or os.cpu_count() or 1)
         finally:
@@ -206,6 +201,13 @@ def check(
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     raise typer.Exit(1 if result.failing() and not exit_zero else 0)
+
+
+def _sources_context(documents, options, online: bool, folder):
+    """The rules' context with the source store; imported only when a run needs it (not on a cache hit)."""
+    from verifier.cli_sources import rule_context
+
+    return rule_context(documents, options, online, folder)
 
 
 def _shard(drafts: list[Draft], shard: Optional[str]) -> list[Draft]:
