@@ -563,8 +563,6 @@ def test_tied_matches_keep_the_order_one_pass_finds_them_in():
 def test_windows_hold_for_patterns_of_any_shape(monkeypatch):
     # Patterns with steps the window rules cannot read (unbounded, negated, any attribute)
     # get wider windows, never missed matches.
-    import spacy
-
     from verifier import nlp as pipeline
 
     def build_odd(ctx, span):
@@ -577,8 +575,7 @@ def test_windows_hold_for_patterns_of_any_shape(monkeypatch):
         [{"IS_TITLE": True}, extract._SPACE, {"IS_PUNCT": True, "OP": "?"}, extract._SPACE, extract._NUMBER, extract._SPACE, {"LOWER": "apples"}],
     ])
     monkeypatch.setattr(extract, "_RULES", rules)
-    nlp = spacy.blank("en")
-    pipeline._customise_tokenizer(nlp)
+    nlp = pipeline.blank()
     nlp.add_pipe("verifier_sentences")
     finder = nlp.add_pipe("verifier_claims")
     texts = [
