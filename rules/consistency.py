@@ -264,6 +264,7 @@ class _Statement:
     sentence: int
     start: int
     end: int
+    line: int                    # of its first figure
     kind: str
     claims: list[Claim]
     masked: str                  # the clause, numbers masked, lower case
@@ -404,7 +405,7 @@ def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: 
                                   + list(_bare_numbers(clause, inside, base + start))))
             found.append(_Statement(
                 index=first + len(found), sentence=sentence, start=base + start, end=base + end,
-                kind=kind, claims=own, masked=masked, stems=stems,
+                line=doc.position(own[0].start)[0], kind=kind, claims=own, masked=masked, stems=stems,
                 population=frozenset(_stem(w) for w in words if w in _POPULATION) & _POPULATION_STEMS,
                 arms=frozenset(w for w in words if w in _ARM), time=time, numbers=others,
                 sources=analysis.sources[sentence],
@@ -575,21 +576,35 @@ About 5% of adults worldwide live with depression [1].
 Among adults worldwide, about 5% live with depression [1].
 
 [1]: https://www.who.int/news-room/fact-sheets/detail/depression""",
-    scope="corpus",
+    across=lambda digests, context: _conflicts_across(digests),
 )
-def conflicting_statistics(docs: list[Document], context: RuleContext) -> Iterator[tuple[Document, Finding]]:
+def conflicting_statistics(doc: Document, context: RuleContext) -> tuple[list[Finding], _Measures]:
+    analysis = _analysis(doc)
+    firsts: list[_Statement] = []
+    findings = list(_conflicts_within(doc, analysis, firsts))
+    return findings, _Measures(doc.path, firsts, [s for s in analysis.statements if s.kind not in _NOT_COMPARED])
+
+
+@dataclass
+class _Measures:
+    """A draft's digest for the comparison across drafts: the first mention of each measure
+    in it, and every statement it adds to the library."""
+
+    path: str
+    firsts: list[_Statement]
+    statements: list[_Statement]
+
+
+def _conflicts_across(digests: list[_Measures]) -> Iterator[tuple[int, Finding]]:
+    if len(digests) < 2:
+        return
     library = _Library()
-    for doc in docs:
-        analysis = _analysis(doc)
-        firsts: list[_Statement] = []
-        for finding in _conflicts_within(doc, analysis, firsts):
-            yield doc, finding
-        if len(docs) > 1:
-            for statement in firsts:
-                found = library.conflict(statement)
-                if found is not None:
-                    yield doc, _conflict_finding(doc, statement, found[1], "for the same measure", found[0])
-            library.add(doc, [s for s in analysis.statements if s.kind not in _NOT_COMPARED])
+    for doc_index, digest in enumerate(digests):
+        for statement in digest.firsts:
+            found = library.conflict(statement)
+            if found is not None:
+                yield doc_index, _conflict_finding(statement, found[1], "for the same measure", found[0])
+        library.add(digest.path, digest.statements)
 
 
 def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:
@@ -613,7 +628,7 @@ def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statemen
         if not same:
             firsts.append(statement)
         elif not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
-            yield _conflict_finding(doc, statement, same[0], "for the same measure")
+            yield _conflict_finding(statement, same[0], "for the same measure")
     yield from _sample_size_conflicts(doc, analysis)
 
 
@@ -641,7 +656,7 @@ class _Library:
         return (statement.kind, statement.population, statement.arms, statement.time, statement.numbers,
                 tuple(sorted(stem[:3] for stem in statement.stems)))
 
-    def conflict(self, statement: _Statement) -> tuple[Document, _Statement] | None:
+    def conflict(self, statement: _Statement) -> tuple[str, _Statement] | None:
         """The first earlier mention of the statement's measure, if it agrees with none of them."""
         key = self.key(statement)
         if key is None:
@@ -652,24 +667,25 @@ class _Library:
         values = [_span(c) for c in statement.claims]
         if any(_overlap(a, b) for m in same for a in m.values for b in values):
             return None
-        return same[0].doc, same[0].statement
+        return same[0].path, same[0].statement
 
-    def add(self, doc: Document, statements: list[_Statement]) -> None:
+    def add(self, path: str, statements: list[_Statement]) -> None:
         for statement in statements:
             key = self.key(statement)
             if key is None:
                 continue
             measure = self.blocks.setdefault(key, {}).get(statement.masked)
             if measure is None:
-                measure = self.blocks[key][statement.masked] = _Measure(doc, statement)
+                measure = self.blocks[key][statement.masked] = _Measure(path, statement)
             measure.values.update(_span(c) for c in statement.claims)
 
 
 @dataclass
 class _Measure:
-    """The first mention of one masked clause in the library, and every value given for it."""
+    """The first mention of one masked clause in the library (and its draft), and every value
+    given for it."""
 
-    doc: Document
+    path: str
     statement: _Statement
     values: set[tuple[float, float] | None] = field(default_factory=set)
 
@@ -698,12 +714,9 @@ def _readable(masked: str) -> str:
     return text.rstrip(" .;,([")
 
 
-def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, why: str,
-                      other_doc: Document | None = None) -> Finding:
-    """The finding on ``statement``; ``other`` is in ``other_doc`` when it is another draft."""
-    elsewhere = other_doc is not None and other_doc is not doc
-    line, _ = (other_doc if elsewhere else doc).position(other.claims[0].start)
-    where = f"{other_doc.path}:{line}" if elsewhere else f"line {line}"
+def _conflict_finding(statement: _Statement, other: _Statement, why: str, other_path: str | None = None) -> Finding:
+    """The finding on ``statement``; ``other`` is in the draft at ``other_path`` when it is another one."""
+    where = f"{other_path}:{other.line}" if other_path else f"line {other.line}"
     here = " and ".join(f'"{_figure(c)}"' for c in statement.claims)
     there = " and ".join(f'"{_figure(c)}"' for c in other.claims)
     measure = quote(_readable(other.masked), 70)
@@ -713,8 +726,7 @@ def _conflict_finding(doc: Document, statement: _Statement, other: _Statement, w
         end=statement.claims[-1].end,
         message=f"{here} disagrees with {there} at {where}, given {why} ({measure})",
         claim=statement.claims[0],
-        related=(Related(other.claims[0].start, other.claims[-1].end, f"{there} given here",
-                         other_doc.path if elsewhere else None),),
+        related=(Related(other.claims[0].start, other.claims[-1].end, f"{there} given here", other_path),),
         anchor=" ".join(c.text for c in statement.claims) + " | " + " ".join(c.text for c in other.claims),
     )
 
@@ -760,7 +772,7 @@ def _sample_size_conflicts(doc: Document, analysis: _Analysis) -> Iterator[Findi
                    for source in sorted(statement.sources) for other, other_size in by_source.get(source, ())
                    if other.sentence != statement.sentence and _same_study(analysis, other, statement)]
         if earlier and not any(_agree(size, other_size) for _, other_size in earlier):
-            yield _conflict_finding(doc, statement, earlier[0][0], "as the size of the same cited study")
+            yield _conflict_finding(statement, earlier[0][0], "as the size of the same cited study")
         for source in statement.sources:
             by_source.setdefault(source, []).append((statement, size))
 

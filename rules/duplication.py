@@ -23,16 +23,25 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 @dataclass(frozen=True)
 class Passage:
-    doc: int
     start: int
     end: int
+    line: int
     kind: str          # "image", "paragraph", "list item", "sentence"...
     text: str          # normalised
     numbers: tuple[str, ...]
     block: int
 
 
-def passages(doc_index: int, doc: Document) -> tuple[list[Passage], list[Passage]]:
+@dataclass(frozen=True)
+class Passages:
+    """A document's digest for the comparison across documents: its passages, in order."""
+
+    path: str
+    blocks: list[Passage]
+    sentences: list[Passage]
+
+
+def passages(doc: Document) -> Passages:
     """Blocks and sentences worth comparing: at least eight words, or an image."""
     blocks, sentences = [], []
     for index, block in enumerate(doc.blocks):
@@ -41,17 +50,19 @@ def passages(doc_index: int, doc: Document) -> tuple[list[Passage], list[Passage
         source = doc.visible if block.kind == "image" else doc.prose
         text = normalise(source[block.start:block.end])
         if block.kind == "image" or len(text.split()) >= MIN_WORDS:
-            blocks.append(Passage(doc_index, block.start, block.end, block.kind.replace("_", " "), text,
-                                  tuple(_NUMBER.findall(text)), index))
+            blocks.append(_passage(doc, block.start, block.end, block.kind.replace("_", " "), text, index))
     for sentence in doc.sentences:
         block = doc.blocks[sentence.block]
         if block.kind not in _PASSAGE_KINDS - {"image"} or sentence.block in doc.reference_blocks:
             continue
         text = normalise(doc.prose[sentence.start:sentence.end])
         if len(text.split()) >= MIN_WORDS:
-            sentences.append(Passage(doc_index, sentence.start, sentence.end, "sentence", text,
-                                     tuple(_NUMBER.findall(text)), sentence.block))
-    return blocks, sentences
+            sentences.append(_passage(doc, sentence.start, sentence.end, "sentence", text, sentence.block))
+    return Passages(doc.path, blocks, sentences)
+
+
+def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: int) -> Passage:
+    return Passage(start, end, doc.position(start)[0], kind, text, tuple(_NUMBER.findall(text)), block)
 
 
 def _signature(text: str) -> set[int]:
@@ -61,36 +72,40 @@ def _signature(text: str) -> set[int]:
     return set(sorted(zlib.crc32(s.encode()) for s in shingles)[:_SIGNATURE_SIZE])
 
 
+# A passage where the comparison finds it: the index of its document's digest, and itself.
+_Placed = tuple[int, Passage]
+
+
 class _Index:
     """Earlier passages by exact text and by min-hash bucket, so no pair search is needed."""
 
     def __init__(self) -> None:
-        self.exact: dict[str, Passage] = {}
-        self.buckets: dict[int, list[Passage]] = {}
+        self.exact: dict[str, _Placed] = {}
+        self.buckets: dict[int, list[_Placed]] = {}
 
-    def first_copy(self, passage: Passage) -> tuple[Passage | None, float]:
+    def first_copy(self, passage: Passage) -> tuple[_Placed | None, float]:
         if passage.text in self.exact:
             return self.exact[passage.text], 100.0
         best, best_score = None, 0.0
         seen: set[int] = set()
         for key in _signature(passage.text):
             for earlier in self.buckets.get(key, ()):
-                if id(earlier) in seen or earlier.numbers != passage.numbers:
+                if id(earlier) in seen or earlier[1].numbers != passage.numbers:
                     continue
                 seen.add(id(earlier))
-                score = ratio(passage.text, earlier.text, score_cutoff=NEAR_SIMILARITY)
+                score = ratio(passage.text, earlier[1].text, score_cutoff=NEAR_SIMILARITY)
                 if score > best_score or (score == best_score and best and _before(earlier, best)):
                     best, best_score = earlier, score
         return best, best_score
 
-    def add(self, passage: Passage) -> None:
-        self.exact.setdefault(passage.text, passage)
-        for key in _signature(passage.text):
-            self.buckets.setdefault(key, []).append(passage)
+    def add(self, placed: _Placed) -> None:
+        self.exact.setdefault(placed[1].text, placed)
+        for key in _signature(placed[1].text):
+            self.buckets.setdefault(key, []).append(placed)
 
 
-def _before(a: Passage, b: Passage) -> bool:
-    return (a.doc, a.start) < (b.doc, b.start)
+def _before(a: _Placed, b: _Placed) -> bool:
+    return (a[0], a[1].start) < (b[0], b[1].start)
 
 
 @rule(
@@ -113,34 +128,38 @@ Combining music therapy with art therapy enhances emotional resilience in indivi
 
 Combining music therapy with art therapy enhances emotional resilience in individuals with depression.""",
     good="Combining music therapy with art therapy enhances emotional resilience in individuals with depression.",
-    scope="corpus",
+    across=lambda digests, context: _first_copies(digests),
 )
-def duplicate_passage(docs: list[Document], context: RuleContext) -> Iterator[tuple[Document, Finding]]:
+def duplicate_passage(doc: Document, context: RuleContext) -> tuple[tuple[Finding, ...], Passages]:
+    # Every copy is found by one index over the whole run, the document's own copies included.
+    return (), passages(doc)
+
+
+def _first_copies(digests: list[Passages]) -> Iterator[tuple[int, Finding]]:
     block_index, sentence_index = _Index(), _Index()
-    for doc_index, doc in enumerate(docs):
-        blocks, sentences = passages(doc_index, doc)
+    for doc_index, digest in enumerate(digests):
         repeated_blocks: set[int] = set()
-        for passage in blocks:
+        for passage in digest.blocks:
             first, score = block_index.first_copy(passage)
             if first is None:
-                block_index.add(passage)
+                block_index.add((doc_index, passage))
                 continue
             repeated_blocks.add(passage.block)
-            yield doc, _finding(docs, doc, passage, first, score)
-        for passage in sentences:
+            yield doc_index, _finding(digests, doc_index, passage, first, score)
+        for passage in digest.sentences:
             if passage.block in repeated_blocks:
                 continue
             first, score = sentence_index.first_copy(passage)
             if first is None:
-                sentence_index.add(passage)
-            elif first.block != passage.block or first.doc != passage.doc:
-                yield doc, _finding(docs, doc, passage, first, score)
+                sentence_index.add((doc_index, passage))
+            elif first[1].block != passage.block or first[0] != doc_index:
+                yield doc_index, _finding(digests, doc_index, passage, first, score)
 
 
-def _finding(docs: list[Document], doc: Document, passage: Passage, first: Passage, score: float) -> Finding:
-    first_doc = docs[first.doc]
-    line, _ = first_doc.position(first.start)
-    where = f"line {line}" if first_doc is doc else f"{first_doc.path}:{line}"
+def _finding(digests: list[Passages], doc_index: int, passage: Passage, first: _Placed, score: float) -> Finding:
+    first_index, original = first
+    same_file = first_index == doc_index
+    where = f"line {original.line}" if same_file else f"{digests[first_index].path}:{original.line}"
     how = "repeats" if score == 100.0 else f"nearly repeats ({score:.0f}% similar)"
     kind = "Image" if passage.kind == "image" else passage.kind.capitalize()
     return Finding(
@@ -148,6 +167,6 @@ def _finding(docs: list[Document], doc: Document, passage: Passage, first: Passa
         start=passage.start,
         end=passage.end,
         message=f"{kind} {how} the one at {where}",
-        related=(Related(first.start, first.end, "first copy", None if first_doc is doc else first_doc.path),),
+        related=(Related(original.start, original.end, "first copy", None if same_file else digests[first_index].path),),
         anchor=passage.text,
     )

@@ -9,7 +9,9 @@ from conftest import lint_file, lint_text
 from verifier.rules import consistency
 
 from verifier.document import build_document
+from verifier.engine import run_rules
 from verifier.registry import find_rule
+from verifier.settings import Settings
 
 RULES = ("conflicting-statistics", "recycled-statistic", "contradicted-availability")
 
@@ -264,9 +266,7 @@ def test_large_document_stays_fast():
     text = "\n\n".join(paragraphs) + "\n" + REFS
     doc = build_document("big.md", text)
     started = time.perf_counter()
-    for name in RULES:
-        rule = find_rule(name)
-        list(rule.check([doc] if rule.scope == "corpus" else doc, None))
+    run_rules([doc], Settings(select=list(RULES)))
     assert time.perf_counter() - started < 5.0
 
 
@@ -284,7 +284,6 @@ def lint_folder(folder, rule: str = "conflicting-statistics"):
     """Every draft of a folder in one run, as ``verifier check DIR`` lints them."""
     from conftest import read_source
     from verifier.engine import lint
-    from verifier.settings import Settings
 
     files = [(str(p), read_source(p)) for p in sorted(folder.glob("*.md"))]
     return [d for d in lint(files, Settings()).diagnostics if d.rule == rule]
@@ -370,8 +369,8 @@ def test_library_blocking_keeps_every_pair_same_measure_accepts():
     first, second = (consistency._analysis(d).statements[0] for d in docs)
     assert consistency.same_measure(first, second)
     assert consistency._Library.key(first) == consistency._Library.key(second)
-    found = list(find_rule("conflicting-statistics").check(docs, None))
-    assert [(doc.path, [r.path for r in f.related]) for doc, f in found] == [("b.md", ["a.md"])]
+    found = run_rules(docs, Settings(select=["conflicting-statistics"]))
+    assert [(d.path, [r.path for r in d.related]) for d in found] == [("b.md", ["a.md"])]
 
 
 def test_drafts_repeating_a_measure_are_not_compared_pair_by_pair(monkeypatch):
@@ -384,5 +383,5 @@ def test_drafts_repeating_a_measure_are_not_compared_pair_by_pair(monkeypatch):
     calls = []
     same_measure = consistency.same_measure
     monkeypatch.setattr(consistency, "same_measure", lambda a, b: calls.append(1) or same_measure(a, b))
-    assert list(find_rule("conflicting-statistics").check(docs, None)) == []
+    assert run_rules(docs, Settings(select=["conflicting-statistics"])) == []
     assert len(calls) <= 3 * len(docs)

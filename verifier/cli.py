@@ -164,9 +164,9 @@ def check(
         progress = _progress(len(drafts), quiet)
         try:
             result = lint(files, configuration.settings_for,
-                          context=lambda documents: _sources_context(documents, run.options, use_online, store_dir),
+                          context=lambda files: _sources_context(files, run.options, use_online, store_dir),
                           baseline=known, progress=progress.update if progress else None,
-                          jobs=jobs or os.cpu_count() or 1)
+                          jobs=jobs or os.cpu_count() or 1, keep_documents=output_format == "html")
         finally:
             if progress:
                 progress.finish()
@@ -203,11 +203,11 @@ def check(
     raise typer.Exit(1 if result.failing() and not exit_zero else 0)
 
 
-def _sources_context(documents, options, online: bool, folder):
+def _sources_context(files, options, online: bool, folder):
     """The rules' context with the source store; imported only when a run needs it (not on a cache hit)."""
     from verifier.cli_sources import rule_context
 
-    return rule_context(documents, options, online, folder)
+    return rule_context(files, options, online, folder)
 
 
 def _shard(drafts: list[Draft], shard: Optional[str]) -> list[Draft]:

@@ -83,8 +83,6 @@ def pull(
 ) -> None:
     """Resolve every source the drafts cite and save its text in the source store."""
     from verifier.cli import load_drafts
-    from verifier.document import build_documents
-    from verifier.sources.cited import document_sources, source_links
     from verifier.sources.pull import pull as pull_sources
     from verifier.sources.settings import SourcesConfig
     from verifier.sources.store import default_cache_dir
@@ -96,15 +94,7 @@ def pull(
     run = configuration.settings_for(drafts[0].path if drafts else "-")
     if cache_dir is None and run.cache_dir:
         cache_dir = Path(run.cache_dir)
-    documents = build_documents([(d.path, d.text) for d in drafts])
-    targets: list[str] = []
-    links: dict[str, str] = {}
-    for doc in documents:
-        for target in document_sources(doc):
-            if target not in targets:
-                targets.append(target)
-        for target, url in source_links(doc).items():
-            links.setdefault(target, url)
+    targets, links = cited_sources([(d.path, d.text) for d in drafts])
     store = _store(cache_dir)
     store.records()
     _report_problems(store)
@@ -262,7 +252,23 @@ def show(
     typer.echo("\n".join(lines))
 
 
-def rule_context(documents, options: dict, online: bool, cache_dir: Optional[Path]):
+def cited_sources(files) -> tuple[list[str], dict[str, str]]:
+    """Every source the files cite, in order, and for those cited by a link, the link (a
+    fallback when the identifier fails). Documents are built a few at a time and dropped."""
+    from verifier.document import build_documents
+    from verifier.sources.cited import document_sources, source_links
+
+    targets: dict[str, None] = {}
+    links: dict[str, str] = {}
+    for at in range(0, len(files), 64):
+        for doc in build_documents(files[at:at + 64]):
+            targets.update(dict.fromkeys(document_sources(doc)))
+            for target, url in source_links(doc).items():
+                links.setdefault(target, url)
+    return list(targets), links
+
+
+def rule_context(files, options: dict, online: bool, cache_dir: Optional[Path]):
     """The :class:`RuleContext` for ``verifier check``: the source store, filled first when ``online``.
 
     Offline (the default) nothing is fetched and nothing network-related is imported.
@@ -273,12 +279,10 @@ def rule_context(documents, options: dict, online: bool, cache_dir: Optional[Pat
     store = SourceStore.in_cache(cache_dir)
     store.records()
     if online:
-        from verifier.sources.cited import document_sources, source_links
         from verifier.sources.pull import pull as pull_sources
         from verifier.sources.settings import SourcesConfig
 
-        targets = list(dict.fromkeys(t for doc in documents for t in document_sources(doc)))
-        links = {t: url for doc in documents for t, url in source_links(doc).items()}
+        targets, links = cited_sources(files)
         missing = [t for t in targets if (store.get(t) is None or store.get(t).status != "ok")]
         if missing:
             try:

@@ -24,8 +24,45 @@ ATTACHMENT_SCOPES = ("sentence", "paragraph")
 T = TypeVar("T")
 
 
+class _Placing:
+    """Offsets to lines, columns and sentences, for a document and for what a run keeps of it
+    (:class:`TextMap`). Reads ``text``, ``prose``, ``line_starts``, ``sentences`` and ``claims``."""
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an offset; columns count Unicode characters."""
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line + 1, offset - self.line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break."""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def sentence_text(self, index: int) -> str:
+        sentence = self.sentences[index]
+        return self.prose[sentence.start:sentence.end]
+
+    def sentence_of(self, offset: int) -> int:
+        """Index of the sentence containing ``offset``, or -1."""
+        index = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return index
+        return -1
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    @cached_property
+    def claim_index(self) -> dict[Claim, int]:
+        """Each claim's index in ``claims``: claims are frozen values, so finding one is a
+        dict look-up (a list scan made placing findings quadratic on long drafts)."""
+        return {claim: index for index, claim in enumerate(self.claims)}
+
+
 @dataclass
-class Document:
+class Document(_Placing):
     path: str
     text: str
     visible: str
@@ -43,17 +80,10 @@ class Document:
     # Analyses computed once and shared by the rules that ask for them (see ``memo``).
     _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    # -- positions -------------------------------------------------------------
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of an offset; columns count Unicode characters."""
-        line = bisect.bisect_right(self.line_starts, offset) - 1
-        return line + 1, offset - self.line_starts[line] + 1
-
-    def line_text(self, line: int) -> str:
-        """The text of a 1-based line without its line break."""
-        start = self.line_starts[line - 1]
-        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
+    def text_map(self) -> TextMap:
+        """What a run keeps of this document once its own rules have run."""
+        return TextMap(self.path, self.text, self.prose, self.line_starts, self.sentences,
+                       self.claims, self.claim_citations)
 
     # -- structure ---------------------------------------------------------------
     def block_at(self, offset: int) -> int:
@@ -66,21 +96,6 @@ class Document:
     @cached_property
     def _block_starts(self) -> list[int]:
         return [b.start for b in self.blocks]
-
-    def sentence_text(self, index: int) -> str:
-        sentence = self.sentences[index]
-        return self.prose[sentence.start:sentence.end]
-
-    def sentence_of(self, offset: int) -> int:
-        """Index of the sentence containing ``offset``, or -1."""
-        index = bisect.bisect_right(self._sentence_starts, offset) - 1
-        if index >= 0 and offset < self.sentences[index].end:
-            return index
-        return -1
-
-    @cached_property
-    def _sentence_starts(self) -> list[int]:
-        return [s.start for s in self.sentences]
 
     def section_title(self, block_index: int) -> str:
         section = self.blocks[block_index].section if block_index >= 0 else -1
@@ -151,6 +166,21 @@ class Document:
 
     def sourced(self, claim_index: int) -> bool:
         return bool(self.claim_citations[claim_index])
+
+
+@dataclass
+class TextMap(_Placing):
+    """What a run keeps of a document after its own rules ran: enough to place the findings
+    that rules comparing documents report in it later, and to quote its claims, without its
+    blocks, citations, masks beyond the prose, or the analyses its rules made."""
+
+    path: str
+    text: str
+    prose: str
+    line_starts: list[int]
+    sentences: list[Sentence]
+    claims: list[Claim]
+    claim_citations: list[tuple[Citation, ...]]
 
 
 def citation_groups(citations: Iterable[Citation]) -> list[tuple[Citation, ...]]:

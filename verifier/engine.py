@@ -1,4 +1,4 @@
-"""Run the rules over documents and place their findings in files."""
+"""Run the rules over drafts, in worker processes when it pays, and place their findings in files."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from verifier.baseline import Baseline, canonical_path
-from verifier.document import Document
+from verifier.document import Document, TextMap
 from verifier.inventory import claim_record
 from verifier.model import Diagnostic, Finding, Location
 from verifier.registry import Rule, RuleContext, all_rules, find_rule
@@ -19,30 +19,53 @@ from verifier.suppressions import Suppressions
 
 
 def run_rules(documents: list[Document], settings: Settings, context: RuleContext | None = None) -> list[Diagnostic]:
-    """Every enabled rule over every document; diagnostics sorted by file and position."""
+    """Every enabled rule over documents already built; diagnostics sorted by file and position."""
     context = context or RuleContext(options=settings.options)
-    by_path = {doc.path: doc for doc in documents}
-    diagnostics: list[Diagnostic] = []
-    for rule in all_rules():
-        if not settings.enabled(rule):
-            continue
-        if rule.scope == "corpus":
-            findings: Iterable[tuple[Document, Finding]] = rule.check(documents, context)
-        else:
-            findings = ((doc, f) for doc in documents for f in rule.check(doc, context))
-        diagnostics.extend(_place(rule, settings, doc, finding, by_path) for doc, finding in findings)
+    checked = [_own_rules(doc, settings, context) for doc in documents]
+    diagnostics = [d for own, _ in checked for d in own]
+    diagnostics.extend(_across([doc.text_map() for doc in documents], [digests for _, digests in checked],
+                               settings, context))
     _disambiguate_fingerprints(diagnostics)
     return sorted(diagnostics, key=lambda d: d.sort_key)
 
 
-def _place(rule: Rule, settings: Settings, doc: Document, finding: Finding, by_path: dict[str, Document]) -> Diagnostic:
+def _own_rules(doc: Document, settings: Settings, context: RuleContext) -> tuple[list[Diagnostic], dict[str, Any]]:
+    """The findings of every enabled rule within one document, placed, and the digests the
+    rules comparing documents take of it (by rule name)."""
+    diagnostics: list[Diagnostic] = []
+    digests: dict[str, Any] = {}
+    by_path = {doc.path: doc}
+    for rule in all_rules():
+        if not settings.enabled(rule):
+            continue
+        if rule.across is None:
+            findings = rule.check(doc, context)
+        else:
+            findings, digests[rule.name] = rule.check(doc, context)
+        diagnostics.extend(_place(rule, settings, doc, finding, by_path) for finding in findings)
+    return diagnostics, digests
+
+
+def _across(places: list[TextMap], digests: list[dict[str, Any]], settings: Settings,
+            context: RuleContext) -> list[Diagnostic]:
+    """The findings of the rules that compare documents, placed in the documents they are in."""
+    by_path = {place.path: place for place in places}
+    diagnostics = []
+    for rule in all_rules():
+        if rule.across is None or not settings.enabled(rule):
+            continue
+        for index, finding in rule.across([own[rule.name] for own in digests], context):
+            diagnostics.append(_place(rule, settings, places[index], finding, by_path))
+    return diagnostics
+
+
+def _place(rule: Rule, settings: Settings, doc: Document | TextMap, finding: Finding,
+           by_path: dict[str, Document | TextMap]) -> Diagnostic:
     line, column = doc.position(finding.start)
     end_line, end_column = doc.position(max(finding.start, finding.end))
     claim = None
     if finding.claim is not None:
-        # Claims are frozen values, so a dict finds one in constant time (a list scan made
-        # placing findings quadratic on long drafts).
-        index = doc.memo("claim-index", lambda d: {c: i for i, c in enumerate(d.claims)}).get(finding.claim)
+        index = doc.claim_index.get(finding.claim)
         if index is not None:
             claim = claim_record(doc, index)
     related = []
@@ -71,7 +94,7 @@ def _place(rule: Rule, settings: Settings, doc: Document, finding: Finding, by_p
 _SPACE = re.compile(r"\s+")
 
 
-def _fingerprint(rule: Rule, doc: Document, finding: Finding) -> str:
+def _fingerprint(rule: Rule, doc: Document | TextMap, finding: Finding) -> str:
     """Rule, path and the text the finding is about, never its line: edits elsewhere keep it."""
     anchor = finding.anchor if finding.anchor is not None else doc.text[finding.start:finding.end]
     sentence = doc.sentence_of(finding.start)
@@ -94,7 +117,7 @@ def _disambiguate_fingerprints(diagnostics: list[Diagnostic]) -> None:
 class LintResult:
     """What the pipeline hands a reporter, and what it hid on the way."""
 
-    documents: list[Document]
+    documents: list[Document]    # empty unless the caller asked to keep them (the HTML report)
     diagnostics: list[Diagnostic]
     settings: dict[str, Settings] = field(default_factory=dict)   # per document path
     suppressed: int = 0          # silenced by inline suppressions
@@ -110,53 +133,64 @@ class LintResult:
 def lint(
     files: Sequence[tuple[str, str]],
     settings: Settings | Callable[[str], Settings],
-    context: RuleContext | Callable[[list[Document]], RuleContext] | None = None,
+    context: RuleContext | Callable[[Sequence[tuple[str, str]]], RuleContext] | None = None,
     baseline: Baseline | None = None,
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
+    keep_documents: bool = True,
 ) -> LintResult:
     """The whole pipeline after reading: documents, rules, configuration, suppressions, baseline.
 
     ``settings`` is one :class:`Settings` for every file, or a function giving each file
     its own (the closest configuration file wins). The CLI and the tests both come
     through here, so fixtures see exactly what users see. ``context`` may be a function
-    of the built documents (the CLI fills the source store for the sources they cite).
-    ``progress`` is called with the number of files built so far; ``jobs`` processes
-    build documents when there is enough text to make it pay.
+    of the files (the CLI fills the source store for the sources they cite).
+    ``progress`` is called with the number of files checked so far; ``jobs`` processes
+    check files when there is enough text to make it pay.
+
+    Each file is checked on its own, in a worker when ``jobs`` > 1: its document is built,
+    the rules that look at one document run on it and its findings are placed; the rules
+    that compare documents keep a digest of it. Then only a :class:`TextMap` of it is kept
+    (and the document itself when ``keep_documents``), so memory grows with the findings and
+    digests, not with the documents.
     """
     settings_for = settings if callable(settings) else (lambda _path, _s=settings: _s)
     chosen = {path: settings_for(path) for path, _ in files}
-    documents = _build(files, chosen, progress, jobs)
     if callable(context):
-        context = context(documents)
+        context = context(files)
+    plans = _plans(files, chosen, context)
+    checked = _check_files(files, chosen, plans, progress, jobs, keep_documents)
 
     diagnostics: list[Diagnostic] = []
-    for group in _groups(documents, chosen):
-        group_settings = [chosen[doc.path] for doc in group]
-        names = [r.name for r in all_rules() if any(s.enabled(r) for s in group_settings)]
-        if not names:
+    for plan in plans:
+        if plan.settings is None:
             continue
-        union = Settings(select=names, options=group_settings[0].rule_options())
-        group_context = replace(context, options=union.options) if context else RuleContext(options=union.options)
-        diagnostics.extend(run_rules(group, union, group_context))
+        group = [checked[i] for i in plan.indexes]
+        found = [d for one in group for d in one.diagnostics]
+        found.extend(_across([one.place for one in group], [one.digests for one in group],
+                             plan.settings, plan.context))
+        _disambiguate_fingerprints(found)
+        diagnostics.extend(sorted(found, key=lambda d: d.sort_key))
     diagnostics = _apply_settings(diagnostics, chosen)
 
+    documents = [one.document for one in checked if one.document is not None]
     result = LintResult(documents, [], chosen)
-    by_path = {doc.path: doc for doc in documents}
+    by_path = {one.place.path: one.place for one in checked}
     meta = find_rule("unused-suppression")
     by_file: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         by_file.setdefault(diagnostic.path, []).append(diagnostic)
     kept: list[Diagnostic] = []
-    for doc in documents:
-        doc_settings = chosen[doc.path]
-        suppressions = Suppressions.parse(doc)
-        own = suppressions.filter(by_file.get(doc.path, []))
+    for one in checked:
+        path = one.place.path
+        doc_settings = chosen[path]
+        suppressions = one.suppressions
+        own = suppressions.filter(by_file.get(path, []))
         result.suppressed += suppressions.suppressed
-        if meta is not None and doc_settings.enabled_for(meta, doc.path):
-            ran = lambda rule, _s=doc_settings, _p=doc.path: _judged(rule) and _s.enabled_for(rule, _p)  # noqa: E731
+        if meta is not None and doc_settings.enabled_for(meta, path):
+            ran = lambda rule, _s=doc_settings, _p=path: _judged(rule) and _s.enabled_for(rule, _p)  # noqa: E731
             for finding in suppressions.unused(ran):
-                placed = _place(meta, doc_settings, doc, finding, by_path)
+                placed = _place(meta, doc_settings, one.place, finding, by_path)
                 if suppressions.silences(placed):
                     result.suppressed += 1
                 else:
@@ -179,90 +213,131 @@ def _judged(rule: Rule) -> bool:
     return rule.family != "sources"
 
 
-def _build(files: Sequence[tuple[str, str]], chosen: dict[str, Settings],
-           progress: Callable[[int], None] | None, jobs: int = 1) -> list[Document]:
-    """Documents in input order, built per attachment scope, in ``jobs`` processes when it pays."""
-    from verifier.document import build_documents
+@dataclass
+class _Plan:
+    """Files whose rules read the same options (usually all of them) are checked with one
+    selection, the union of theirs, so the rules comparing documents compare all of them."""
 
-    by_scope: dict[str, list[int]] = {}
+    settings: Settings | None        # None: no rule runs on these files
+    context: RuleContext
+    indexes: list[int]
+
+
+def _plans(files: Sequence[tuple[str, str]], chosen: dict[str, Settings], context: RuleContext | None) -> list[_Plan]:
+    groups: dict[str, list[int]] = {}
     for index, (path, _) in enumerate(files):
-        by_scope.setdefault(chosen[path].attachment, []).append(index)
-    chunks = [(scope, part) for scope, indexes in by_scope.items()
-              for part in _chunks(indexes, files, jobs, bool(progress))]
-    built: dict[int, Document] = {}
-    done = 0
+        key = json.dumps(chosen[path].rule_options(), sort_keys=True, default=str)
+        groups.setdefault(key, []).append(index)
+    plans = []
+    for indexes in groups.values():
+        group_settings = [chosen[files[i][0]] for i in indexes]
+        names = [r.name for r in all_rules() if any(s.enabled(r) for s in group_settings)]
+        union = Settings(select=names, options=group_settings[0].rule_options())
+        group_context = replace(context, options=union.options) if context else RuleContext(options=union.options)
+        plans.append(_Plan(union if names else None, group_context, indexes))
+    return plans
 
-    def collect(part: list[int], documents: list[Document]) -> None:
-        nonlocal done
-        built.update(zip(part, documents))
-        done += len(part)
-        if progress:
-            progress(done)
 
-    if jobs > 1 and len(chunks) > 1:
-        for (scope, part), documents in zip(chunks, _build_in_processes(files, chunks, jobs)):
-            collect(part, documents)
-    else:
-        for scope, part in chunks:
-            collect(part, build_documents([files[i] for i in part], scope))
-    return [built[i] for i in range(len(files))]
+@dataclass
+class _Checked:
+    """One file after the rules that look at it alone: what the rest of the run needs of it."""
+
+    place: TextMap
+    diagnostics: list[Diagnostic]
+    digests: dict[str, Any]          # by rule name, for the rules comparing documents
+    suppressions: Suppressions
+    document: Document | None        # only when the caller keeps documents
+
+
+def _check_document(doc: Document, plan: _Plan, keep_document: bool) -> _Checked:
+    own, digests = _own_rules(doc, plan.settings, plan.context) if plan.settings else ([], {})
+    return _Checked(doc.text_map(), own, digests, Suppressions.parse(doc), doc if keep_document else None)
 
 
 # Below this much text, starting worker processes costs more than it saves.
 PARALLEL_MIN_CHARS = 200_000
+# A batch of files built together: enough blocks for spaCy's stream to pay, few enough
+# documents alive at once to keep memory flat.
+BATCH_CHARS = 250_000
+
+# What worker processes read, set before they are forked (so nothing is pickled to them).
+_RUN: tuple | None = None
 
 
-def _chunks(indexes: list[int], files: Sequence[tuple[str, str]], jobs: int, progress: bool) -> list[list[int]]:
-    """Split files into runs of similar size: several per worker so they stay busy, and
-    small enough that a progress bar moves."""
-    total = sum(len(files[i][1]) for i in indexes)
-    if jobs <= 1 or total < PARALLEL_MIN_CHARS:
-        size = 16 if progress else max(1, len(indexes))
-        return [indexes[at:at + size] for at in range(0, len(indexes), size)]
-    target = max(total // (jobs * 4), 1)
-    chunks, current, current_size = [], [], 0
+def _check_files(files: Sequence[tuple[str, str]], chosen: dict[str, Settings], plans: list[_Plan],
+                 progress: Callable[[int], None] | None, jobs: int, keep_documents: bool) -> list[_Checked]:
+    """Every file checked, in input order, in batches; in ``jobs`` processes when it pays."""
+    global _RUN
+    plan_of = {index: plan for plan in plans for index in plan.indexes}
+    _RUN = (files, chosen, plan_of, keep_documents)
+    batches = _batches(files, jobs, bool(progress))
+    checked: list[_Checked] = []
+    try:
+        for batch in _in_processes(batches, jobs) if jobs > 1 and len(batches) > 1 else map(_check_batch, batches):
+            checked.extend(batch)
+            if progress:
+                progress(len(checked))
+    finally:
+        _RUN = None
+    return checked
+
+
+def _check_batch(indexes: list[int]) -> list[_Checked]:
+    """Build a batch of files (one stream through spaCy per attachment scope) and check each."""
+    from verifier.document import build_documents
+
+    files, chosen, plan_of, keep_documents = _RUN
+    by_scope: dict[str, list[int]] = {}
     for index in indexes:
+        by_scope.setdefault(chosen[files[index][0]].attachment, []).append(index)
+    checked: dict[int, _Checked] = {}
+    for scope, part in by_scope.items():
+        for index, doc in zip(part, build_documents([files[i] for i in part], scope)):
+            checked[index] = _check_document(doc, plan_of[index], keep_documents)
+    return [checked[index] for index in indexes]
+
+
+def _batches(files: Sequence[tuple[str, str]], jobs: int, progress: bool) -> list[list[int]]:
+    """Runs of consecutive files of at most ``BATCH_CHARS`` (or one file): in parallel,
+    several per worker so they stay busy; with a progress bar, small enough that it moves."""
+    total = sum(len(text) for _, text in files)
+    limit = BATCH_CHARS
+    if jobs > 1 and total >= PARALLEL_MIN_CHARS:
+        limit = min(limit, max(total // (jobs * 4), 1))
+    most = 16 if progress else len(files)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for index, (_, text) in enumerate(files):
+        if current and (size + len(text) > limit or len(current) >= most):
+            batches.append(current)
+            current, size = [], 0
         current.append(index)
-        current_size += len(files[index][1])
-        if current_size >= target:
-            chunks.append(current)
-            current, current_size = [], 0
+        size += len(text)
     if current:
-        chunks.append(current)
-    return chunks
+        batches.append(current)
+    return batches
 
 
-def _build_in_processes(files: Sequence[tuple[str, str]], chunks: list[tuple[str, list[int]]], jobs: int):
-    """Build chunks of documents in worker processes, yielding results in chunk order.
+def _in_processes(batches: list[list[int]], jobs: int) -> Iterator[list[_Checked]]:
+    """Batches checked in worker processes, in batch order.
 
-    Workers are forked after the spaCy pipeline is loaded here, so each starts warm.
-    Where fork is unavailable, documents are built in this process.
+    Workers are forked after the spaCy pipeline and the rules are loaded here, so each
+    starts warm and reads the run's files from memory. Where fork is unavailable, the
+    batches are checked in this process.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from verifier.document import build_documents
     from verifier.nlp import get_nlp
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        for scope, part in chunks:
-            yield build_documents([files[i] for i in part], scope)
+        yield from map(_check_batch, batches)
         return
     get_nlp()
+    all_rules()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(build_documents, [files[i] for i in part], scope) for scope, part in chunks]
-        for future in futures:
-            yield future.result()
-
-
-def _groups(documents: list[Document], chosen: dict[str, Settings]) -> list[list[Document]]:
-    """Documents whose rules read the same options run together (usually all of them),
-    so corpus rules compare every draft that shares them."""
-    groups: dict[str, list[Document]] = {}
-    for doc in documents:
-        key = json.dumps(chosen[doc.path].rule_options(), sort_keys=True, default=str)
-        groups.setdefault(key, []).append(doc)
-    return list(groups.values())
+        yield from pool.map(_check_batch, batches)
 
 
 def _apply_settings(diagnostics: list[Diagnostic], chosen: dict[str, Settings]) -> list[Diagnostic]:

@@ -13,8 +13,15 @@ A rule module under ``rules/`` declares each rule with :func:`rule`::
         ...
 
 Rules return :class:`verifier.model.Finding` objects and never print; the engine adds
-codes, severities and positions. A rule with ``scope="corpus"`` receives every document
-of the run at once (``check(docs, context)``), for comparisons across files.
+codes, severities and positions.
+
+A rule that compares documents is declared with ``across=``. It runs in two steps, so a
+run never holds every document at once and documents can be read in worker processes:
+``check(doc, context)`` returns the findings within that document and a *digest*, the
+compact, picklable part of the document the comparison needs; then
+``across(digests, context)`` receives the digests of every document of the run, in
+order, and yields ``(index, finding)`` pairs: the index of the digest (so of the
+document) the finding is in. Its ``Related`` locations name other documents by path.
 """
 
 from __future__ import annotations
@@ -50,9 +57,14 @@ class Rule:
     why: str
     bad: str
     good: str
-    check: Callable[..., Iterable[Finding]]
-    scope: str = "document"
+    check: Callable[..., Any]
+    across: Callable[..., Iterable[tuple[int, Finding]]] | None = None
     family: str = ""
+
+    @property
+    def scope(self) -> str:
+        """"corpus" for a rule that compares documents, else "document"."""
+        return "corpus" if self.across is not None else "document"
 
     @property
     def explanation(self) -> str:
@@ -75,8 +87,8 @@ _RULES: dict[str, Rule] = {}
 
 
 def rule(*, code: str, name: str, severity: Severity, summary: str, what: str, why: str,
-         bad: str, good: str, scope: str = "document") -> Callable:
-    """Register the decorated function as a rule."""
+         bad: str, good: str, across: Callable | None = None) -> Callable:
+    """Register the decorated function as a rule (and ``across`` as its comparison of documents)."""
 
     def register(check: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         for existing in _RULES.values():
@@ -84,7 +96,7 @@ def rule(*, code: str, name: str, severity: Severity, summary: str, what: str, w
                 raise ValueError(f"rule {code} {name} is declared twice")
         family = check.__module__.rsplit(".", 1)[-1]
         _RULES[name] = Rule(code, name, severity, summary, what.strip(), why.strip(), bad, good,
-                            check, scope, family)
+                            check, across, family)
         return check
 
     return register
