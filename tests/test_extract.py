@@ -496,6 +496,16 @@ def test_analyse_keeps_one_result_per_text():
         results[1].claims = []  # type: ignore[misc]
 
 
+def test_a_repeated_text_is_analysed_once(monkeypatch):
+    texts = ["45% of adults.", "It took 3 months.", "45% of adults."]
+    expected = [analyse([text])[0] for text in texts]
+    seen = []
+    make_doc = get_nlp().make_doc
+    monkeypatch.setattr(get_nlp(), "make_doc", lambda text: seen.append(text) or make_doc(text))
+    assert analyse(texts) == expected
+    assert seen == texts[:2]
+
+
 def test_claims_point_to_their_sentence():
     text = "No figures here. Then 45% improved. Finally, 3 months passed."
     result = analyse([text])[0]

@@ -453,7 +453,17 @@ def _docs(nlp: Language, pieces: Sequence[str]) -> Iterator[Doc]:
 
 
 def analyse(texts: Sequence[str]) -> list[TextAnalysis]:
-    """Sentences and claims of each text (one Markdown block's prose mask per text)."""
+    """Sentences and claims of each text (one Markdown block's prose mask per text).
+
+    A text met again (a pasted paragraph, the same block in a draft's next version) is
+    analysed once: its analysis depends on nothing else.
+    """
+    distinct = list(dict.fromkeys(texts))
+    found = dict(zip(distinct, _analyse_each(distinct)))
+    return [found[text] for text in texts]
+
+
+def _analyse_each(texts: Sequence[str]) -> list[TextAnalysis]:
     nlp = get_nlp()
     jobs: list[tuple[int, int]] = []  # (text index, offset of the piece)
     pieces: list[str] = []
