@@ -576,13 +576,16 @@ About 5% of adults worldwide live with depression [1].
 Among adults worldwide, about 5% live with depression [1].
 
 [1]: https://www.who.int/news-room/fact-sheets/detail/depression""",
-    across=lambda digests, context: _conflicts_across(digests),
+    across=lambda context: _LibraryConflicts(),
 )
 def conflicting_statistics(doc: Document, context: RuleContext) -> tuple[list[Finding], _Measures]:
     analysis = _analysis(doc)
     firsts: list[_Statement] = []
     findings = list(_conflicts_within(doc, analysis, firsts))
-    return findings, _Measures(doc.path, firsts, [s for s in analysis.statements if s.kind not in _NOT_COMPARED])
+    # Only statements with a library key can meet another draft's.
+    return findings, _Measures(doc.path, [s for s in firsts if _Library.key(s) is not None],
+                               [s for s in analysis.statements
+                                if s.kind not in _NOT_COMPARED and _Library.key(s) is not None])
 
 
 @dataclass
@@ -595,16 +598,19 @@ class _Measures:
     statements: list[_Statement]
 
 
-def _conflicts_across(digests: list[_Measures]) -> Iterator[tuple[int, Finding]]:
-    if len(digests) < 2:
-        return
-    library = _Library()
-    for doc_index, digest in enumerate(digests):
+class _LibraryConflicts:
+    """Fed each draft's measures in input order, finds the first mentions in it that agree
+    with none of the earlier drafts' mentions of their measure."""
+
+    def __init__(self) -> None:
+        self.library = _Library()
+
+    def __call__(self, digest: _Measures) -> Iterator[Finding]:
         for statement in digest.firsts:
-            found = library.conflict(statement)
+            found = self.library.conflict(statement)
             if found is not None:
-                yield doc_index, _conflict_finding(statement, found[1], "for the same measure", found[0])
-        library.add(digest.path, digest.statements)
+                yield _conflict_finding(statement, found[1], "for the same measure", found[0])
+        self.library.add(digest.path, digest.statements)
 
 
 def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:

@@ -128,45 +128,52 @@ Combining music therapy with art therapy enhances emotional resilience in indivi
 
 Combining music therapy with art therapy enhances emotional resilience in individuals with depression.""",
     good="Combining music therapy with art therapy enhances emotional resilience in individuals with depression.",
-    across=lambda digests, context: _first_copies(digests),
+    across=lambda context: _FirstCopies(),
 )
 def duplicate_passage(doc: Document, context: RuleContext) -> tuple[tuple[Finding, ...], Passages]:
     # Every copy is found by one index over the whole run, the document's own copies included.
     return (), passages(doc)
 
 
-def _first_copies(digests: list[Passages]) -> Iterator[tuple[int, Finding]]:
-    block_index, sentence_index = _Index(), _Index()
-    for doc_index, digest in enumerate(digests):
+class _FirstCopies:
+    """Fed each document's passages in input order, finds the copies in it of passages of
+    earlier documents or of itself; keeps only the first copies."""
+
+    def __init__(self) -> None:
+        self.blocks, self.sentences = _Index(), _Index()
+        self.paths: list[str] = []
+
+    def __call__(self, digest: Passages) -> Iterator[Finding]:
+        doc_index = len(self.paths)
+        self.paths.append(digest.path)
         repeated_blocks: set[int] = set()
         for passage in digest.blocks:
-            first, score = block_index.first_copy(passage)
+            first, score = self.blocks.first_copy(passage)
             if first is None:
-                block_index.add((doc_index, passage))
+                self.blocks.add((doc_index, passage))
                 continue
             repeated_blocks.add(passage.block)
-            yield doc_index, _finding(digests, doc_index, passage, first, score)
+            yield self._finding(doc_index, passage, first, score)
         for passage in digest.sentences:
             if passage.block in repeated_blocks:
                 continue
-            first, score = sentence_index.first_copy(passage)
+            first, score = self.sentences.first_copy(passage)
             if first is None:
-                sentence_index.add((doc_index, passage))
+                self.sentences.add((doc_index, passage))
             elif first[1].block != passage.block or first[0] != doc_index:
-                yield doc_index, _finding(digests, doc_index, passage, first, score)
+                yield self._finding(doc_index, passage, first, score)
 
-
-def _finding(digests: list[Passages], doc_index: int, passage: Passage, first: _Placed, score: float) -> Finding:
-    first_index, original = first
-    same_file = first_index == doc_index
-    where = f"line {original.line}" if same_file else f"{digests[first_index].path}:{original.line}"
-    how = "repeats" if score == 100.0 else f"nearly repeats ({score:.0f}% similar)"
-    kind = "Image" if passage.kind == "image" else passage.kind.capitalize()
-    return Finding(
-        rule="duplicate-passage",
-        start=passage.start,
-        end=passage.end,
-        message=f"{kind} {how} the one at {where}",
-        related=(Related(original.start, original.end, "first copy", None if same_file else digests[first_index].path),),
-        anchor=passage.text,
-    )
+    def _finding(self, doc_index: int, passage: Passage, first: _Placed, score: float) -> Finding:
+        first_index, original = first
+        other = None if first_index == doc_index else self.paths[first_index]
+        where = f"{other}:{original.line}" if other else f"line {original.line}"
+        how = "repeats" if score == 100.0 else f"nearly repeats ({score:.0f}% similar)"
+        kind = "Image" if passage.kind == "image" else passage.kind.capitalize()
+        return Finding(
+            rule="duplicate-passage",
+            start=passage.start,
+            end=passage.end,
+            message=f"{kind} {how} the one at {where}",
+            related=(Related(original.start, original.end, "first copy", other),),
+            anchor=passage.text,
+        )

@@ -24,20 +24,33 @@ ATTACHMENT_SCOPES = ("sentence", "paragraph")
 T = TypeVar("T")
 
 
-class _Placing:
-    """Offsets to lines, columns and sentences, for a document and for what a run keeps of it
-    (:class:`TextMap`). Reads ``text``, ``prose``, ``line_starts``, ``sentences`` and ``claims``."""
+class _Positions:
+    """Offsets to lines and columns. Reads ``line_starts``."""
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of an offset; columns count Unicode characters."""
         line = bisect.bisect_right(self.line_starts, offset) - 1
         return line + 1, offset - self.line_starts[line] + 1
 
+
+class _Placing(_Positions):
+    """Offsets to lines, columns and sentences, for a document and for what a run keeps of it
+    (:class:`TextMap`). Reads ``text``, ``prose``, ``line_starts``, ``sentences`` and ``claims``."""
+
     def line_text(self, line: int) -> str:
-        """The text of a 1-based line without its line break."""
-        start = self.line_starts[line - 1]
-        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
+        """The text of a 1-based line without its line break: one string per line, however
+        many findings quote it (a digest's paragraph is one long line holding dozens)."""
+        try:
+            return self._lines[line]
+        except KeyError:
+            start = self.line_starts[line - 1]
+            end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+            found = self._lines[line] = self.text[start:end].rstrip("\r\n")
+            return found
+
+    @cached_property
+    def _lines(self) -> dict[int, str]:
+        return {}
 
     def sentence_text(self, index: int) -> str:
         sentence = self.sentences[index]
@@ -181,6 +194,15 @@ class TextMap(_Placing):
     sentences: list[Sentence]
     claims: list[Claim]
     claim_citations: list[tuple[Citation, ...]]
+
+
+@dataclass
+class LineMap(_Positions):
+    """What a run keeps of a document once all its findings are placed: enough to place the
+    locations in it that findings in later documents point to."""
+
+    path: str
+    line_starts: list[int]
 
 
 def citation_groups(citations: Iterable[Citation]) -> list[tuple[Citation, ...]]:

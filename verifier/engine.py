@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
 from verifier.baseline import Baseline, canonical_path
-from verifier.document import Document, TextMap
+from verifier.document import Document, LineMap, TextMap
 from verifier.inventory import claim_record
 from verifier.model import Diagnostic, Finding, Location
 from verifier.registry import Rule, RuleContext, all_rules, find_rule
@@ -21,10 +21,12 @@ from verifier.suppressions import Suppressions
 def run_rules(documents: list[Document], settings: Settings, context: RuleContext | None = None) -> list[Diagnostic]:
     """Every enabled rule over documents already built; diagnostics sorted by file and position."""
     context = context or RuleContext(options=settings.options)
-    checked = [_own_rules(doc, settings, context) for doc in documents]
-    diagnostics = [d for own, _ in checked for d in own]
-    diagnostics.extend(_across([doc.text_map() for doc in documents], [digests for _, digests in checked],
-                               settings, context))
+    comparison = _Comparison(settings, context)
+    diagnostics: list[Diagnostic] = []
+    for doc in documents:
+        own, digests = _own_rules(doc, settings, context)
+        diagnostics.extend(own)
+        diagnostics.extend(comparison.findings(doc.text_map(), digests))
     _disambiguate_fingerprints(diagnostics)
     return sorted(diagnostics, key=lambda d: d.sort_key)
 
@@ -46,21 +48,27 @@ def _own_rules(doc: Document, settings: Settings, context: RuleContext) -> tuple
     return diagnostics, digests
 
 
-def _across(places: list[TextMap], digests: list[dict[str, Any]], settings: Settings,
-            context: RuleContext) -> list[Diagnostic]:
-    """The findings of the rules that compare documents, placed in the documents they are in."""
-    by_path = {place.path: place for place in places}
-    diagnostics = []
-    for rule in all_rules():
-        if rule.across is None or not settings.enabled(rule):
-            continue
-        for index, finding in rule.across([own[rule.name] for own in digests], context):
-            diagnostics.append(_place(rule, settings, places[index], finding, by_path))
-    return diagnostics
+class _Comparison:
+    """The rules comparing documents, fed each document's digests in input order. Of a
+    document compared, only its line map is kept, to place what later findings point to."""
+
+    def __init__(self, settings: Settings, context: RuleContext) -> None:
+        self.settings = settings
+        self.comparers = [(rule, rule.across(context)) for rule in all_rules()
+                          if rule.across is not None and settings.enabled(rule)]
+        self.line_maps: dict[str, LineMap | TextMap] = {}
+
+    def findings(self, place: TextMap, digests: dict[str, Any]) -> list[Diagnostic]:
+        """The findings in this document of the rules comparing it with earlier ones, placed."""
+        self.line_maps[place.path] = place
+        diagnostics = [_place(rule, self.settings, place, finding, self.line_maps)
+                       for rule, compare in self.comparers for finding in compare(digests[rule.name])]
+        self.line_maps[place.path] = LineMap(place.path, place.line_starts)
+        return diagnostics
 
 
 def _place(rule: Rule, settings: Settings, doc: Document | TextMap, finding: Finding,
-           by_path: dict[str, Document | TextMap]) -> Diagnostic:
+           by_path: dict[str, Document | TextMap | LineMap]) -> Diagnostic:
     line, column = doc.position(finding.start)
     end_line, end_column = doc.position(max(finding.start, finding.end))
     claim = None
@@ -159,43 +167,18 @@ def lint(
     if callable(context):
         context = context(files)
     plans = _plans(files, chosen, context)
-    checked = _check_files(files, chosen, plans, progress, jobs, keep_documents)
+    comparisons = [_Comparison(plan.settings, plan.context) if plan.settings else None for plan in plans]
+    comparison_of = {index: comparisons[n] for n, plan in enumerate(plans) for index in plan.indexes}
 
-    diagnostics: list[Diagnostic] = []
-    for plan in plans:
-        if plan.settings is None:
-            continue
-        group = [checked[i] for i in plan.indexes]
-        found = [d for one in group for d in one.diagnostics]
-        found.extend(_across([one.place for one in group], [one.digests for one in group],
-                             plan.settings, plan.context))
-        _disambiguate_fingerprints(found)
-        diagnostics.extend(sorted(found, key=lambda d: d.sort_key))
-    diagnostics = _apply_settings(diagnostics, chosen)
-
-    documents = [one.document for one in checked if one.document is not None]
-    result = LintResult(documents, [], chosen)
-    by_path = {one.place.path: one.place for one in checked}
+    result = LintResult([], [], chosen)
     meta = find_rule("unused-suppression")
-    by_file: dict[str, list[Diagnostic]] = {}
-    for diagnostic in diagnostics:
-        by_file.setdefault(diagnostic.path, []).append(diagnostic)
     kept: list[Diagnostic] = []
-    for one in checked:
-        path = one.place.path
-        doc_settings = chosen[path]
-        suppressions = one.suppressions
-        own = suppressions.filter(by_file.get(path, []))
-        result.suppressed += suppressions.suppressed
-        if meta is not None and doc_settings.enabled_for(meta, path):
-            ran = lambda rule, _s=doc_settings, _p=path: _judged(rule) and _s.enabled_for(rule, _p)  # noqa: E731
-            for finding in suppressions.unused(ran):
-                placed = _place(meta, doc_settings, one.place, finding, by_path)
-                if suppressions.silences(placed):
-                    result.suppressed += 1
-                else:
-                    own.append(placed)
-        kept.extend(own)
+    for index, one in enumerate(_check_files(files, chosen, plans, progress, jobs, keep_documents)):
+        comparison = comparison_of[index]
+        found = one.diagnostics + (comparison.findings(one.place, one.digests) if comparison else [])
+        kept.extend(_finish(one, found, chosen[one.place.path], meta, result))
+        if one.document is not None:
+            result.documents.append(one.document)
     _disambiguate_fingerprints(kept)
 
     if baseline is not None:
@@ -204,6 +187,27 @@ def lint(
         result.stale_baseline = baseline.stale([path for path, _ in files])
     result.diagnostics = sorted(kept, key=lambda d: d.sort_key)
     return result
+
+
+def _finish(one: _Checked, found: list[Diagnostic], settings: Settings, meta: Rule | None,
+            result: LintResult) -> list[Diagnostic]:
+    """A document's findings after its own configuration and suppressions, with its unused
+    suppressions; counts what they silenced in ``result``."""
+    path = one.place.path
+    _disambiguate_fingerprints(found)
+    found = _apply_settings(sorted(found, key=lambda d: d.sort_key), {path: settings})
+    suppressions = one.suppressions
+    own = suppressions.filter(found)
+    result.suppressed += suppressions.suppressed
+    if meta is not None and settings.enabled_for(meta, path):
+        ran = lambda rule: _judged(rule) and settings.enabled_for(rule, path)  # noqa: E731
+        for finding in suppressions.unused(ran):
+            placed = _place(meta, settings, one.place, finding, {})
+            if suppressions.silences(placed):
+                result.suppressed += 1
+            else:
+                own.append(placed)
+    return own
 
 
 def _judged(rule: Rule) -> bool:
@@ -265,21 +269,22 @@ _RUN: tuple | None = None
 
 
 def _check_files(files: Sequence[tuple[str, str]], chosen: dict[str, Settings], plans: list[_Plan],
-                 progress: Callable[[int], None] | None, jobs: int, keep_documents: bool) -> list[_Checked]:
-    """Every file checked, in input order, in batches; in ``jobs`` processes when it pays."""
+                 progress: Callable[[int], None] | None, jobs: int, keep_documents: bool) -> Iterator[_Checked]:
+    """Every file checked, in input order, in batches; in ``jobs`` processes when it pays.
+    A batch is handed on as soon as it and those before it are done."""
     global _RUN
     plan_of = {index: plan for plan in plans for index in plan.indexes}
     _RUN = (files, chosen, plan_of, keep_documents)
     batches = _batches(files, jobs, bool(progress))
-    checked: list[_Checked] = []
+    done = 0
     try:
         for batch in _in_processes(batches, jobs) if jobs > 1 and len(batches) > 1 else map(_check_batch, batches):
-            checked.extend(batch)
+            done += len(batch)
             if progress:
-                progress(len(checked))
+                progress(done)
+            yield from batch
     finally:
         _RUN = None
-    return checked
 
 
 def _check_batch(indexes: list[int]) -> list[_Checked]:

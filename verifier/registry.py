@@ -18,10 +18,11 @@ codes, severities and positions.
 A rule that compares documents is declared with ``across=``. It runs in two steps, so a
 run never holds every document at once and documents can be read in worker processes:
 ``check(doc, context)`` returns the findings within that document and a *digest*, the
-compact, picklable part of the document the comparison needs; then
-``across(digests, context)`` receives the digests of every document of the run, in
-order, and yields ``(index, finding)`` pairs: the index of the digest (so of the
-document) the finding is in. Its ``Related`` locations name other documents by path.
+compact, picklable part of the document the comparison needs. Then ``across(context)``
+makes one comparer for the run, which is called with each document's digest in input
+order and yields the findings in that document (its copies of earlier passages, its
+figures that earlier drafts contradict), remembering what it needs of it for the
+documents after. ``Related`` locations name earlier documents by path.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Rule:
     bad: str
     good: str
     check: Callable[..., Any]
-    across: Callable[..., Iterable[tuple[int, Finding]]] | None = None
+    across: Callable[[RuleContext], Callable[[Any], Iterable[Finding]]] | None = None
     family: str = ""
 
     @property
