@@ -9,16 +9,18 @@ info level, by ``source-not-checked``: never a silent pass.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from verifier.document import Document
 from verifier.model import Claim, Evidence, Finding, Severity
 from verifier.registry import RuleContext, rule
 from verifier.sources.cited import claim_sources, document_sources
-from verifier.sources.matching import SourceText, Wanted, closest_passage, context_mismatch, location_of, wanted_from_text
 from verifier.sources.store import SourceRecord
 
 from ._text import quote
+
+if TYPE_CHECKING:
+    from verifier.sources.matching import SourceText, Wanted
 
 # Claims whose figure is a date or an identifier rather than a finding are not looked up.
 _SKIPPED_KINDS = {"year", "date"}
@@ -36,9 +38,17 @@ def _record(context: RuleContext, target: str) -> SourceRecord | None:
         return None
 
 
+def _matching():
+    """verifier.sources.matching, imported once a draft's sources are checked: an offline
+    check with an empty source store never needs it, and it costs every cold start ~40 ms."""
+    from verifier.sources import matching
+
+    return matching
+
+
 @lru_cache(maxsize=64)
 def _indexed(text: str) -> SourceText:
-    return SourceText(text)
+    return _matching().SourceText(text)
 
 
 def _index(record: SourceRecord) -> SourceText:
@@ -48,9 +58,9 @@ def _index(record: SourceRecord) -> SourceText:
 def wanted_for(claim: Claim) -> list[Wanted]:
     """The values a claim states, as :mod:`verifier.sources.matching` looks for them."""
     operator = claim.operator if claim.operator in {"<", "<=", ">", ">=", "~"} else "="
-    wanted = wanted_from_text(claim.text, operator, claim.hedge)
+    wanted = _matching().wanted_from_text(claim.text, operator, claim.hedge)
     if not wanted and claim.value is not None:
-        wanted = [Wanted(claim.value, claim.decimals, claim.kind == "percent", operator,
+        wanted = [_matching().Wanted(claim.value, claim.decimals, claim.kind == "percent", operator,
                          claim.kind == "p_value", None, claim.raw)]
     return wanted
 
@@ -67,7 +77,7 @@ def _evidence(doc: Document, claim: Claim, records: list[SourceRecord], like: Wa
     best = None
     for record in records:
         index = _index(record)
-        span = closest_passage(query, index, like=like)
+        span = _matching().closest_passage(query, index, like=like)
         if span is None:
             continue
         from rapidfuzz import fuzz
@@ -79,7 +89,7 @@ def _evidence(doc: Document, claim: Claim, records: list[SourceRecord], like: Wa
         return None
     _, record, (start, end) = best
     return Evidence(source=record.key, quote=" ".join(record.text[start:end].split()),
-                    location=location_of(record.text, [tuple(s) for s in record.sections], start))
+                    location=_matching().location_of(record.text, [tuple(s) for s in record.sections], start))
 
 
 def _claim_context(doc: Document, claim: Claim, reach: int = 90) -> str:
@@ -205,7 +215,7 @@ def source_context_mismatch(doc: Document, context: RuleContext) -> Iterator[Fin
         sentence = doc.sentence_text(claim.sentence)
         for record in {id(r): r for r, _ in spans}.values():
             own = list(dict.fromkeys(span for r, span in spans if r is record))
-            reason = context_mismatch(sentence, claim.text, _index(record), own)
+            reason = _matching().context_mismatch(sentence, claim.text, _index(record), own)
             if reason is None:
                 break
         else:
@@ -217,7 +227,7 @@ def source_context_mismatch(doc: Document, context: RuleContext) -> Iterator[Fin
                 message=f'"{claim.text}" is in the cited source, but {reason}',
                 claim=claim,
                 evidence=Evidence(source=record.key, quote=" ".join(record.text[start:end].split()),
-                                  location=location_of(record.text, [tuple(s) for s in record.sections], start)),
+                                  location=_matching().location_of(record.text, [tuple(s) for s in record.sections], start)),
                 anchor=claim.text,
             )
 
