@@ -14,7 +14,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, Iterable, Optional
 
 import typer
 
@@ -74,12 +74,17 @@ def load_drafts(paths: list[str], stdin_filename: Optional[str],
     return drafts
 
 
-def _write(text: str, output_file: Optional[Path]) -> None:
+def _write(text: str | Iterable[str], output_file: Optional[Path]) -> None:
+    """Write a report, or the pieces of one in turn, to stdout or ``output_file``."""
+    pieces = [text] if isinstance(text, str) else text
     if output_file is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         return
     try:
-        output_file.write_text(text, encoding="utf-8")
+        with open(output_file, "w", encoding="utf-8") as handle:
+            for piece in pieces:
+                handle.write(piece)
     except OSError as error:
         raise InputError(f"{output_file}: cannot write ({error.strerror or error})") from None
 
@@ -134,7 +139,7 @@ def check(
     from verifier.baseline import load as load_baseline, write as write_baseline_file
     from verifier.config import Configuration
     from verifier.engine import lint
-    from verifier.reporters import FORMATS, Report, render
+    from verifier.reporters import FORMATS, Report, stream
 
     if output_format not in FORMATS:
         raise UsageFailure(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
@@ -197,7 +202,7 @@ def check(
 
         _write(statistics_table(report), output_file)
     else:
-        _write(render(output_format, report), output_file)
+        _write(stream(output_format, report), output_file)
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     raise typer.Exit(1 if result.failing() and not exit_zero else 0)
@@ -290,7 +295,7 @@ def merge(
 ) -> None:
     """Merge JSON reports (from shards of one library) into one report, without reading the drafts."""
     from verifier.model import Severity
-    from verifier.reporters import FORMATS, Report, render
+    from verifier.reporters import FORMATS, Report, stream
     from verifier.reporters.json_format import ReportFormatError, read_report
 
     if output_format not in FORMATS or output_format == "html":
@@ -314,7 +319,7 @@ def merge(
         for diagnostic in diagnostics:
             merged.setdefault((diagnostic.path, diagnostic.fingerprint), diagnostic)
     diagnostics = sorted(merged.values(), key=lambda d: d.sort_key)
-    _write(render(output_format, Report(diagnostics=diagnostics, files_checked=files)), output_file)
+    _write(stream(output_format, Report(diagnostics=diagnostics, files_checked=files)), output_file)
     raise typer.Exit(1 if any(d.severity.rank >= threshold.rank for d in diagnostics) else 0)
 
 

@@ -76,8 +76,11 @@ class ResultCache:
             return None
 
     def store(self, key: str, diagnostics: list[Diagnostic], **counts) -> None:
-        """Write atomically; on any failure (read-only or full disk) the run simply is not cached."""
-        entry = {"diagnostics": [diagnostic_to_dict(d) for d in diagnostics], **counts}
+        """Write atomically; on any failure (read-only or full disk) the run simply is not cached.
+
+        Written a finding at a time with the C encoder: ``json.dump`` of the whole entry runs
+        the pure-Python encoder, and copying every finding to a dict first doubled a large
+        library's peak memory."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"
@@ -86,7 +89,10 @@ class ResultCache:
                 ignore.write_text("# written by verifier: the result cache is never committed\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
+                out.write('{"diagnostics": [')
+                for index, diagnostic in enumerate(diagnostics):
+                    out.write((", " if index else "") + json.dumps(diagnostic_to_dict(diagnostic)))
+                out.write("], " + json.dumps(counts)[1:] if counts else "]}")
             os.replace(temporary, self.folder / f"{key}.json")
             self._prune()
         except OSError:

@@ -1,7 +1,7 @@
 """Reporters: interchangeable functions of the same findings. Adding a format touches one file.
 
-Each module here has ``render(report: Report) -> str``; they print what the engine decided
-and decide nothing themselves.
+Each module here has ``render(report: Report) -> str`` (and may have ``chunks(report)``,
+the same text in pieces); they print what the engine decided and decide nothing themselves.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from verifier.model import Diagnostic, Severity
 
@@ -46,7 +46,17 @@ class Report:
 
 
 def render(format_name: str, report: Report) -> str:
+    return _module(format_name).render(report)
+
+
+def stream(format_name: str, report: Report) -> Iterable[str]:
+    """The report in pieces to write one after another: a format whose reports grow large
+    (JSON) encodes a piece at a time; the others give the whole text as one piece."""
+    module = _module(format_name)
+    return module.chunks(report) if hasattr(module, "chunks") else [module.render(report)]
+
+
+def _module(format_name: str):
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}; choose from {', '.join(FORMATS)}")
-    module = importlib.import_module(f"verifier.reporters.{format_name}_format")
-    return module.render(report)
+    return importlib.import_module(f"verifier.reporters.{format_name}_format")

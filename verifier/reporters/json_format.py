@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Iterator
 
 from verifier.model import Diagnostic
 from verifier.reporters import Report
@@ -30,12 +31,26 @@ def finding_record(diagnostic: Diagnostic) -> dict:
 
 
 def render(report: Report) -> str:
-    payload = {
-        "version": VERSION,
-        "findings": [finding_record(d) for d in report.diagnostics],
-        "summary": report.summary(),
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report))
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """``json.dumps(payload, indent=2)`` to the byte, in pieces of one finding each, so a
+    report is written as it is encoded: encoding a large library's 40 MB report whole held
+    several copies of it at once (and a small string per token before that)."""
+    encode = json.JSONEncoder(indent=2, ensure_ascii=False).encode
+    yield f'{{\n  "version": {VERSION},\n  "findings": ['
+    for index, diagnostic in enumerate(report.diagnostics):
+        yield ("\n" if index == 0 else ",\n") + _nested(encode(finding_record(diagnostic)), 2)
+    yield "\n  ]" if report.diagnostics else "]"
+    yield f',\n  "summary": {_nested(encode(report.summary()), 1)[2:]}\n}}\n'
+
+
+def _nested(encoded: str, depth: int) -> str:
+    """An indented JSON value as it reads ``depth`` levels down (JSON strings hold no raw
+    line breaks, so every line break is the encoder's)."""
+    margin = "  " * depth
+    return margin + encoded.replace("\n", "\n" + margin)
 
 
 class ReportFormatError(ValueError):
