@@ -30,6 +30,7 @@ class Passage:
     text: str          # normalised
     numbers: tuple[str, ...]
     block: int
+    signature: tuple[int, ...]   # min-hashes of the text, made where the document is read
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,15 @@ def passages(doc: Document) -> Passages:
 
 
 def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: int) -> Passage:
-    return Passage(start, end, doc.position(start)[0], kind, text, tuple(_NUMBER.findall(text)), block)
+    return Passage(start, end, doc.position(start)[0], kind, text, tuple(_NUMBER.findall(text)), block,
+                   _signature(text))
 
 
-def _signature(text: str) -> set[int]:
+def _signature(text: str) -> tuple[int, ...]:
     """A few min-hashes of word trigrams: near-identical passages share at least one."""
     tokens = text.split()
     shingles = {" ".join(tokens[i:i + 3]) for i in range(max(1, len(tokens) - 2))}
-    return set(sorted(zlib.crc32(s.encode()) for s in shingles)[:_SIGNATURE_SIZE])
+    return tuple(sorted(zlib.crc32(s.encode()) for s in shingles)[:_SIGNATURE_SIZE])
 
 
 # A passage where the comparison finds it: the index of its document's digest, and itself.
@@ -88,7 +90,7 @@ class _Index:
             return self.exact[passage.text], 100.0
         best, best_score = None, 0.0
         seen: set[int] = set()
-        for key in _signature(passage.text):
+        for key in passage.signature:
             for earlier in self.buckets.get(key, ()):
                 if id(earlier) in seen or earlier[1].numbers != passage.numbers:
                     continue
@@ -100,7 +102,7 @@ class _Index:
 
     def add(self, placed: _Placed) -> None:
         self.exact.setdefault(placed[1].text, placed)
-        for key in _signature(placed[1].text):
+        for key in placed[1].signature:
             self.buckets.setdefault(key, []).append(placed)
 
 
