@@ -144,19 +144,23 @@ _WELLBEING = re.compile(r"\bwell[- ]being\b", re.I)
 def _words(text: str) -> list[str]:
     """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
     text = _WELLBEING.sub("wellbeing", text)
+    if text.isascii():   # lowering first finds the same words (outside ASCII, "K" lowers to "k")
+        return [part for w in _WORD.findall(text.lower()) for part in w.split("-") if part]
     return [part for w in _WORD.findall(text) for part in w.lower().split("-") if part]
 
 
 def _stems(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order (stop words left out)."""
-    found = []
-    for word in _words(text):
-        if word in _STOP:
-            continue
-        stem = _stem(word)
-        if stem and stem not in _STOP_STEMS:
-            found.append(stem)
-    return found
+    return [stem for stem in map(_meaningful_stem, _words(text)) if stem]
+
+
+@lru_cache(maxsize=65536)
+def _meaningful_stem(word: str) -> str:
+    """A word's stem, or "" for a stop word or a word whose stem is one."""
+    if word in _STOP:
+        return ""
+    stem = _stem(word)
+    return "" if stem in _STOP_STEMS else stem
 
 
 def _time_spec(text: str, durations: Iterable[Claim]) -> frozenset[str]:
