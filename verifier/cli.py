@@ -138,7 +138,6 @@ def check(
     """Check drafts and report problems with their statistics and citations."""
     from verifier.baseline import load as load_baseline, write as write_baseline_file
     from verifier.config import Configuration
-    from verifier.engine import lint
     from verifier.reporters import FORMATS, Report, stream
 
     if output_format not in FORMATS:
@@ -166,6 +165,8 @@ def check(
             folder_stamp(SourceStore.in_cache(store_dir).folder)])
         result = _cached_result(results.load(key), files, configuration)
     if results is None or result is None:
+        from verifier.engine import lint
+
         progress = _progress(len(drafts), quiet)
         try:
             result = lint(files, configuration.settings_for,
@@ -243,7 +244,7 @@ def _cached_result(entry: Optional[dict], files, configuration):
     """A LintResult rebuilt from a result-cache entry, without reading the drafts again."""
     if entry is None:
         return None
-    from verifier.engine import LintResult
+    from verifier.result import LintResult
 
     return LintResult(documents=[], diagnostics=entry["diagnostics"],
                       settings={path: configuration.settings_for(path) for path, _ in files},

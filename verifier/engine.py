@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Sequence
 
 from verifier.baseline import Baseline, canonical_path
@@ -14,6 +14,7 @@ from verifier.document import Document, LineMap, TextMap
 from verifier.inventory import claim_record
 from verifier.model import Diagnostic, Finding, Location
 from verifier.registry import Rule, RuleContext, all_rules, find_rule
+from verifier.result import LintResult
 from verifier.settings import Settings
 from verifier.suppressions import Suppressions
 
@@ -119,23 +120,6 @@ def _disambiguate_fingerprints(diagnostics: list[Diagnostic]) -> None:
         seen[diagnostic.fingerprint] += 1
         if count:
             diagnostic.fingerprint = f"{diagnostic.fingerprint}-{count}"
-
-
-@dataclass
-class LintResult:
-    """What the pipeline hands a reporter, and what it hid on the way."""
-
-    documents: list[Document]    # empty unless the caller asked to keep them (the HTML report)
-    diagnostics: list[Diagnostic]
-    settings: dict[str, Settings] = field(default_factory=dict)   # per document path
-    suppressed: int = 0          # silenced by inline suppressions
-    baselined: int = 0           # hidden by the baseline
-    stale_baseline: list[dict] = field(default_factory=list)
-
-    def failing(self) -> list[Diagnostic]:
-        """Diagnostics at or above their file's ``fail-on`` level."""
-        return [d for d in self.diagnostics
-                if d.severity.rank >= self.settings.get(d.path, Settings()).fail_on.rank]
 
 
 def lint(

@@ -53,10 +53,14 @@ def run_key(drafts: Sequence[tuple[str, str]], settings: Sequence[object], extra
     """The key of one run: drafts in order with their settings, plus anything else that matters."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\x00{code_stamp()}\x00".encode())
+    # The drafts of a folder share one settings object: serialise each object once.
+    serialised: dict[int, bytes] = {}
     for (path, text), chosen in zip(drafts, settings):
         digest.update(path.encode("utf-8", "surrogatepass") + b"\x00")
         digest.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
-        digest.update(json.dumps(asdict(chosen), sort_keys=True, default=str).encode() + b"\x00")
+        if id(chosen) not in serialised:
+            serialised[id(chosen)] = json.dumps(asdict(chosen), sort_keys=True, default=str).encode() + b"\x00"
+        digest.update(serialised[id(chosen)])
     for item in extra:
         digest.update(item.encode() + b"\x00")
     return digest.hexdigest()

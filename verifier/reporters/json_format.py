@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from json.encoder import encode_basestring
 from typing import Iterator
 
 from verifier.model import Diagnostic
@@ -38,19 +39,44 @@ def chunks(report: Report) -> Iterator[str]:
     """``json.dumps(payload, indent=2)`` to the byte, in pieces of one finding each, so a
     report is written as it is encoded: encoding a large library's 40 MB report whole held
     several copies of it at once (and a small string per token before that)."""
-    encode = json.JSONEncoder(indent=2, ensure_ascii=False).encode
     yield f'{{\n  "version": {VERSION},\n  "findings": ['
     for index, diagnostic in enumerate(report.diagnostics):
-        yield ("\n" if index == 0 else ",\n") + _nested(encode(finding_record(diagnostic)), 2)
+        yield ("\n    " if index == 0 else ",\n    ") + _indented(finding_record(diagnostic), "    ")
     yield "\n  ]" if report.diagnostics else "]"
-    yield f',\n  "summary": {_nested(encode(report.summary()), 1)[2:]}\n}}\n'
+    yield f',\n  "summary": {_indented(report.summary(), "  ")}\n}}\n'
 
 
-def _nested(encoded: str, depth: int) -> str:
-    """An indented JSON value as it reads ``depth`` levels down (JSON strings hold no raw
-    line breaks, so every line break is the encoder's)."""
-    margin = "  " * depth
-    return margin + encoded.replace("\n", "\n" + margin)
+_number = json.JSONEncoder(ensure_ascii=False).encode   # NaN and Infinity as json writes them
+
+
+def _scalar(value) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _number(value)
+
+
+def _indented(value, margin: str) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` as it reads after ``margin``, the C
+    encoder writing every scalar: the pure-Python encoder that indenting needs took most of
+    the time of a run answered from the result cache. Keys are strings here, as JSON's are."""
+    inner = margin + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = ",\n".join(f"{inner}{_scalar(key)}: {_indented(item, inner)}" for key, item in value.items())
+        return f"{{\n{items}\n{margin}}}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = ",\n".join(inner + _indented(item, inner) for item in value)
+        return f"[\n{items}\n{margin}]"
+    return _scalar(value)
 
 
 class ReportFormatError(ValueError):
