@@ -10,6 +10,7 @@ from typing import Iterator
 from verifier.document import Document
 from verifier.model import Block, Finding, Severity
 from verifier.registry import RuleContext, rule
+from verifier.rules._text import folded
 
 _TEXT_BLOCKS = {"paragraph", "list_item", "blockquote"}
 _APOSTROPHE = r"['’]"
@@ -38,6 +39,11 @@ _NON_ANSWER = re.compile(
     """,
     re.I | re.X,
 )
+# Every alternative of _NON_ANSWER holds one of these, lower-cased: most blocks hold none and
+# skip the pattern, which is slow for trying each alternative at every position.
+_NON_ANSWER_WORDS = ("an ai", "language model", "i can", "unable to", "not able to", "i do", "my knowledge cut",
+                     "my training", "as of my", "apologi", "sorry", "search results", "the provided", "the given",
+                     "your query", "no specific", "! here")
 
 # Page furniture that never belongs in an article body.
 _FURNITURE = re.compile(
@@ -54,6 +60,8 @@ _FURNITURE = re.compile(
     """,
     re.I | re.X,
 )
+_FURNITURE_WORDS = ("skip to", "jump to", "window", "new tab", "separate tab", "cookies", "newsletter", "was this",
+                    "cited by other", "back to top")
 # Title-case furniture: the same words in lower case are ordinary prose.
 _FURNITURE_CASED = re.compile(
     r"""
@@ -69,6 +77,8 @@ _FURNITURE_CASED = re.compile(
     """,
     re.X | re.M,
 )
+_FURNITURE_CASED_WORDS = ("Google Scholar", "Download ", "View ", "Full Text ", "Share ", "Related ", "You ",
+                          "Cookie ", "Advertisement", "ADVERTISEMENT")
 # "Title | Site Name" or "| Full Text": pipes are table syntax, never prose.
 _PAGE_TITLE_PIPE = re.compile(r"(?<=\S)[ \t]+\|[ \t]+(?=\S)")
 # An abstract's keyword list at the end of a pasted passage: "Depression; Music therapy; RCT".
@@ -157,10 +167,11 @@ def generation_artifact(doc: Document, context: RuleContext) -> Iterator[Finding
             continue
         text = doc.prose[block.start:block.end]
         visible = doc.visible[block.start:block.end]
+        lowered = _folded_prose(doc)[block.start:block.end]
         hits: dict[str, list[_Hit]] = {}
         for kind, found in (
-            ("non-answer", _non_answers(doc, block, text)),
-            ("furniture", _furniture(text, visible)),
+            ("non-answer", _non_answers(doc, block, text, lowered)),
+            ("furniture", _furniture(text, visible, lowered)),
             ("snippets", _snippet_joins(doc, block, text)),
             ("footnote", _footnote_digits(text, visible)),
         ):
@@ -203,9 +214,20 @@ def _artifact_finding(doc: Document, kind: str, hits: list[_Hit]) -> Finding:
     return Finding(rule="generation-artifact", start=start, end=end, message=message, anchor=f"{kind}: {anchor}")
 
 
-def _non_answers(doc: Document, block: Block, text: str) -> list[tuple[int, int]]:
+def _folded_prose(doc: Document) -> str:
+    """The prose lower-cased once for both rules' cheap tests (offsets are the prose's)."""
+    return doc.memo("hygiene.folded-prose", lambda d: folded(d.prose))
+
+
+def _holds_any(text: str, phrases: tuple[str, ...]) -> bool:
+    return any(phrase in text for phrase in phrases)
+
+
+def _non_answers(doc: Document, block: Block, text: str, lowered: str) -> list[tuple[int, int]]:
     """Whole sentences that hold a non-answer, so the finding quotes what to delete."""
     spans = []
+    if not _holds_any(lowered, _NON_ANSWER_WORDS):
+        return spans
     for match in _NON_ANSWER.finditer(text):
         if _quoted(text, match.start()):
             continue  # someone quoted in the article ("'I cannot provide that,' she said")
@@ -226,11 +248,28 @@ def _quoted(text: str, pos: int) -> bool:
     return before.count('"') % 2 == 1
 
 
-def _furniture(text: str, visible: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _FURNITURE.finditer(text)]
-    spans += [m.span() for m in _FURNITURE_CASED.finditer(text)]
-    spans += [m.span() for m in _BREADCRUMB.finditer(text)]
-    spans += [m.span("list") for m in _KEYWORD_LIST.finditer(text.rstrip())]
+def _furniture(text: str, visible: str, lowered: str) -> list[tuple[int, int]]:
+    # Each pattern runs only where the text holds what every match of it holds.
+    spans = []
+    if _holds_any(lowered, _FURNITURE_WORDS):
+        spans += [m.span() for m in _FURNITURE.finditer(text)]
+    if _holds_any(text, _FURNITURE_CASED_WORDS):
+        spans += [m.span() for m in _FURNITURE_CASED.finditer(text)]
+    if "Home" in text or "»" in text or "›" in text:
+        spans += [m.span() for m in _BREADCRUMB.finditer(text)]
+    if ";" in text:
+        spans += [m.span("list") for m in _KEYWORD_LIST.finditer(text.rstrip())]
+    if "|" in text:
+        spans += _page_title_pipes(text, visible)
+    if "##" in text:
+        for match in _INLINE_HEADING.finditer(text):
+            words = re.match(r"[ \t]*#{2,6}[ \t]+((?:\S+[ \t]?){1,6})", text[match.start():])
+            spans.append((match.start() + 1, match.start() + (words.end(1) if words else len(match.group()))))
+    return sorted((s, e) for s, e in spans if e > s)
+
+
+def _page_title_pipes(text: str, visible: str) -> list[tuple[int, int]]:
+    spans = []
     for match in _PAGE_TITLE_PIPE.finditer(text):
         line_start = visible.rfind("\n", 0, match.start()) + 1
         line_end = visible.find("\n", match.end())
@@ -239,10 +278,7 @@ def _furniture(text: str, visible: str) -> list[tuple[int, int]]:
             continue  # a table Markdown did not recognise, not a page title
         pipe = match.start() + match.group().index("|")
         spans.append((pipe, pipe + 1 + _site_name_length(text, pipe + 1)))
-    for match in _INLINE_HEADING.finditer(text):
-        words = re.match(r"[ \t]*#{2,6}[ \t]+((?:\S+[ \t]?){1,6})", text[match.start():])
-        spans.append((match.start() + 1, match.start() + (words.end(1) if words else len(match.group()))))
-    return sorted((s, e) for s, e in spans if e > s)
+    return spans
 
 
 def _site_name_length(text: str, pos: int) -> int:
@@ -257,6 +293,8 @@ def _site_name_length(text: str, pos: int) -> int:
 
 def _snippet_joins(doc: Document, block: Block, text: str) -> list[tuple[int, int]]:
     spans = []
+    if "..." not in text and "…" not in text:
+        return spans
     for match in _SNIPPET_JOIN.finditer(text):
         sentence = doc.sentence_of(block.start + match.end())
         if sentence >= 0 and _QUOTES.search(doc.sentence_text(sentence)):

@@ -168,3 +168,9 @@ def test_digest_stale_timeframes():
 def test_brief_stays_clean():
     diagnostics = lint_file(EXAMPLES / "music-therapy-brief.md")
     assert [d for d in diagnostics if d.rule in {ARTIFACT, STALE}] == []
+
+
+def test_a_case_blind_phrase_is_found_through_dotless_and_long_letters():
+    # The cheap test before each pattern must see what re.IGNORECASE sees.
+    assert found("Based on the provided ſearch results, music therapy appears to help.", ARTIFACT)
+    assert found("As an Aİ, I cannot offer medical advice about your dose.", ARTIFACT)
