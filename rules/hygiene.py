@@ -384,9 +384,12 @@ _RELATIVE = re.compile(
 # "currently" that describes a study's participants, or a past state, is not stale.
 _CURRENT_STATUS_BEFORE = re.compile(r"\b(?:who|whom|those)\b[^.;,]{0,24}$|\b(?:were|was|had)\s+(?:\w+\s+)?$", re.I)
 _CURRENT_STATUS_AFTER = re.compile(r"^\s+(?!being\b)\w+ing\b", re.I)
-# Every wording _RELATIVE finds holds one of these: sentences without any are skipped fast.
-_RELATIVE_TRIGGER = re.compile(r"as (?:of|at)|present|nowadays|date|thus|now|today|year|month|week|decade|recent|latest|new|current|writing|yet|time",
-                               re.I)
+# Every wording _RELATIVE or _AS_OF_DATE finds holds one of these, lower-cased: sentences
+# without any skip both patterns.
+_RELATIVE_WORDS = ("as of ", "as at ", "at the time of", "at present", "presently", "nowadays", "to date", "thus far",
+                   "until now", "today,", "this year", "this month", "this week", "this decade", "last year",
+                   "last month", "last week", "next year", "next month", "next week", "recent", "latest ", "new ",
+                   "currently")
 _STALE_BLOCKS = {"paragraph", "list_item", "blockquote", "table"}
 
 
@@ -415,13 +418,14 @@ themselves.""",
     good="A 2023 randomised trial found that music therapy improved mood in children with depression (Zhang et al., 2023).",
 )
 def stale_timeframe(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    for index, sentence in enumerate(doc.sentences):
+    lowered = _folded_prose(doc)
+    for sentence in doc.sentences:
         block = doc.blocks[sentence.block]
         if block.kind not in _STALE_BLOCKS or sentence.block in doc.reference_blocks:
             continue
-        text = doc.prose[sentence.start:sentence.end]
-        if not _RELATIVE_TRIGGER.search(text):
+        if not _holds_any(lowered[sentence.start:sentence.end], _RELATIVE_WORDS):
             continue
+        text = doc.prose[sentence.start:sentence.end]
         dated = list(_AS_OF_DATE.finditer(text))
         # A year besides the "as of" date (a study's, a citation's) anchors the sentence; an
         # "as of" date alone is the writer's "now".
