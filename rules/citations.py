@@ -23,7 +23,7 @@ from verifier.citations import ReferenceResolver, identity_key, resolver_for
 from verifier.document import Document
 from verifier.model import Citation, Finding, Reference, Related, Severity
 from verifier.registry import RuleContext, rule
-from verifier.rules._text import normalise, quote
+from verifier.rules._text import folded, normalise, quote
 
 DIRECT_KINDS = frozenset({"link", "url", "doi", "pmid", "pmcid"})
 # What a duplicate is reported as sharing, most telling first.
@@ -541,7 +541,10 @@ _DOI_SHAPE = re.compile(r"10\.(?P<registrant>\d+)(?:\.\d+)*(?P<slash>/?)(?P<suff
 
 # A journal reference cut off inside its issue number: "Psychiatry, 199(2" or "2011;199(2",
 # at the end of a line or before an ellipsis.
-_OPEN_ISSUE = re.compile(r"(?<![\w.])\d{1,4}[ \t]*\([ \t]*\d{0,4}(?P<end>[ \t]*(?:\.\.\.|…)|[ \t]*(?=[\r\n]|$))")
+_UNCLOSED_BRACKET = r"\([ \t]*\d{0,4}(?P<end>[ \t]*(?:\.\.\.|…)|[ \t]*(?=[\r\n]|$))"
+_OPEN_ISSUE = re.compile(rf"(?<![\w.])\d{{1,4}}[ \t]*{_UNCLOSED_BRACKET}")
+# The bracket alone is found fast (it starts with a literal); most blocks have none.
+_OPEN_ISSUE_TAIL = re.compile(_UNCLOSED_BRACKET)
 _JOURNAL_BEFORE = re.compile(r"[A-Z][\w’'&.\-]*(?:[ \t]+[A-Za-z&][\w’'&.\-]*){0,12}[*_]*,[ \t]*$")
 _VANCOUVER_BEFORE = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d(?:[ \t]+[A-Z][a-z]{2,8}(?:[ \t]+\d{1,2})?)?[ \t]*;[ \t]*$")
 # Entry endings.
@@ -597,6 +600,17 @@ def _nothing_follows(text: str, position: int) -> bool:
 
 def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
     """Malformed or cut-off DOIs, PMIDs and PMC ids in one block's visible text."""
+    # Every match of each pattern holds its identifier's name; most blocks name none.
+    lowered = folded(text)
+    if "doi" in lowered:
+        yield from _doi_problems(text, base)
+    if "pmid" in lowered or "pubmed" in lowered:
+        yield from _pmid_problems(text, base)
+    if "pmc" in lowered:
+        yield from _pmc_problems(text, base)
+
+
+def _doi_problems(text: str, base: int) -> Iterator[_Problem]:
     for match in _DOI_LABEL.finditer(text):
         value = _strip_value(match.group("value"))
         lowered = value.lower()
@@ -620,6 +634,9 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
             problem = _doi_problem(value)
             if problem:
                 yield _Problem(base + match.start(), base + match.start("value") + len(value), problem)
+
+
+def _pmid_problems(text: str, base: int) -> Iterator[_Problem]:
     for match in _PMID_LABEL.finditer(text):
         value = _strip_value(match.group("value"))
         if not value:
@@ -636,6 +653,9 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
         if value[:1].isdigit() and not re.fullmatch(r"\d{1,8}", value):
             yield _Problem(base + match.start(), base + match.end(),
                            f'PubMed address has a malformed id "{quote(value, 30)}": a PubMed id is 1 to 8 digits')
+
+
+def _pmc_problems(text: str, base: int) -> Iterator[_Problem]:
     for match in _PMCID_LABEL.finditer(text):
         value = _strip_value(match.group("value"))
         if not value:
@@ -658,6 +678,8 @@ def _identifier_problems(text: str, base: int) -> Iterator[_Problem]:
 
 def _fragment_problems(text: str, base: int) -> Iterator[_Problem]:
     """Journal references cut off inside their issue number, in any prose."""
+    if not _OPEN_ISSUE_TAIL.search(text):
+        return
     for match in _OPEN_ISSUE.finditer(text):
         before = text[max(0, match.start() - 160):match.start()]
         if not (_JOURNAL_BEFORE.search(before) or _VANCOUVER_BEFORE.search(before)):
