@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
@@ -154,8 +154,10 @@ class DomainTiers:
                 return Verdict(tier, host)
         return None
 
+    @cached_property
     def weak_site_keys(self) -> dict[str, str]:
-        """Compact names of listed weak sites (``reddit``) -> domain, for pasted page titles."""
+        """Compact names of listed weak sites (``reddit``) -> domain, for pasted page titles.
+        Computed once per set of tiers, not per document: copy it before adding to it."""
         weak: dict[str, str] = {}
         strong: set[str] = set()
         for table in (self.exact, self.configured):
@@ -303,7 +305,7 @@ def weak_source(doc: Document, context: RuleContext) -> Iterator[Finding]:
         ))
 
     # 2. Passages pasted from a low-tier page, recognised by the page title left in them.
-    site_keys = tiers.weak_site_keys()
+    site_keys = dict(tiers.weak_site_keys)
     first_citation: dict[str, Citation] = {}
     for citation in doc.citations:
         verdict = verdicts[id(citation)]
