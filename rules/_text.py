@@ -11,8 +11,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation and spacing folded: for comparing passages."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():   # ASCII has no compatibility forms and no accents to drop
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
