@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 import zlib
 from dataclasses import dataclass
@@ -70,8 +71,8 @@ def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: i
 def _signature(text: str) -> tuple[int, ...]:
     """A few min-hashes of word trigrams: near-identical passages share at least one."""
     tokens = text.split()
-    shingles = {" ".join(tokens[i:i + 3]) for i in range(max(1, len(tokens) - 2))}
-    return tuple(sorted(zlib.crc32(s.encode()) for s in shingles)[:_SIGNATURE_SIZE])
+    shingles = set(map(" ".join, zip(tokens, tokens[1:], tokens[2:]))) if len(tokens) > 2 else {" ".join(tokens)}
+    return tuple(heapq.nsmallest(_SIGNATURE_SIZE, map(zlib.crc32, map(str.encode, shingles))))
 
 
 # A passage where the comparison finds it: the index of its document's digest, and itself.
