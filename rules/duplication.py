@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 import zlib
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ def _signature(text: str) -> tuple[int, ...]:
     """A few min-hashes of word trigrams: near-identical passages share at least one."""
     tokens = text.split()
     shingles = set(map(" ".join, zip(tokens, tokens[1:], tokens[2:]))) if len(tokens) > 2 else {" ".join(tokens)}
-    return tuple(heapq.nsmallest(_SIGNATURE_SIZE, map(zlib.crc32, map(str.encode, shingles))))
+    return tuple(sorted(map(zlib.crc32, map(str.encode, shingles)))[:_SIGNATURE_SIZE])
 
 
 # A passage where the comparison finds it: the index of its document's digest, and itself.
