@@ -51,8 +51,10 @@ _PUBMED_ID = re.compile(r"\b(?:PMID|PMCID|PMC)\s*:?\s*(?:PMC)?\d+\b", re.I)
 # (allowing "[" made every "[^" of a long run rescan the rest of it).
 _CITATION_MARKER = re.compile(r"\[\^[^\]\s\[]{1,100}\]|\[\d+(?:\s*[-–,]\s*\d+)*\]")
 _INLINE_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
-_LINK_BRACKETS = re.compile(r"!?\[|\]")
+# Each branch opens with its character, lookbehinds after it: the regex engine then skips
+# to the next "*", "_", "!", "[" or "]" instead of trying the lookbehinds at every position.
+_EMPHASIS = re.compile(r"\*\*|__|\*(?:(?<![\w*]\*)(?=\S)|(?<=\S\*)(?![\w*]))")
+_LINK_BRACKETS = re.compile(r"!\[|\[|\]")
 _LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?(?:#{1,6}(?=[ \t]|$))?", re.M)
 _TABLE_DELIMITER_ROW = re.compile(r"^[ \t|:\-]+$", re.M)
 MAX_WORD = 256
