@@ -300,15 +300,31 @@ def _related_n(denominator: _Denominator) -> tuple[Related, ...]:
     return (Related(source.start, source.end, f"sample size {source.text}"),)
 
 
-def _grim_findings(doc: Document) -> Iterator[tuple[Claim, _Denominator, str]]:
-    """Shares and means that cannot come from their sample size: (claim, n, reason)."""
+def _share_denominators(doc: Document) -> dict[int, _Denominator | None]:
+    """The denominator of every testable share in a sentence, by claim index: found once
+    for grim-inconsistent and false-precision."""
+    def find(doc: Document) -> dict[int, _Denominator | None]:
+        by_sentence = _sentence_claims(doc)
+        study_sizes, study_claims = _study_sizes(doc)
+        return {index: _denominator(doc, index, by_sentence, study_sizes, study_claims)
+                for index, claim in enumerate(doc.claims) if claim.sentence >= 0 and _testable_share(claim)}
+    return doc.memo("plausibility.share-denominators", find)
+
+
+def _grim_findings(doc: Document) -> list[tuple[Claim, _Denominator, str]]:
+    """Shares and means that cannot come from their sample size: (claim, n, reason),
+    found once for grim-inconsistent and false-precision."""
+    return doc.memo("plausibility.grim", lambda d: list(_find_grim(d)))
+
+
+def _find_grim(doc: Document) -> Iterator[tuple[Claim, _Denominator, str]]:
     by_sentence = _sentence_claims(doc)
-    study_sizes, study_claims = _study_sizes(doc)
+    denominators = _share_denominators(doc)
     for index, claim in enumerate(doc.claims):
         if claim.sentence < 0:
             continue
         if _testable_share(claim):
-            denominator = _denominator(doc, index, by_sentence, study_sizes, study_claims)
+            denominator = denominators[index]
             if denominator is None or denominator.n < 1:
                 continue
             d = claim.decimals
@@ -427,8 +443,7 @@ give more weight to precise-looking numbers than they deserve.""",
     good="About 54% of participants reported better sleep [1].",
 )
 def false_precision(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    by_sentence = _sentence_claims(doc)
-    study_sizes, study_claims = _study_sizes(doc)
+    denominators = _share_denominators(doc)
     impossible = {id(claim) for claim, _, _ in _grim_findings(doc)}
     for index, claim in enumerate(doc.claims):
         if claim.sentence < 0 or claim.kind not in {"percent", "ratio", "mean", "other"}:
@@ -452,7 +467,7 @@ def false_precision(doc: Document, context: RuleContext) -> Iterator[Finding]:
             continue
         if claim.kind != "percent" or not _testable_share(claim) or id(claim) in impossible:
             continue
-        denominator = _denominator(doc, index, by_sentence, study_sizes, study_claims)
+        denominator = denominators[index]
         if denominator is None or denominator.n >= 10 ** decimals:
             continue
         step = 100.0 / denominator.n
