@@ -1,10 +1,12 @@
 """Throughput, per-file latency and cold start of `verifier check`, with baselines.
 
-Usage: python bench/throughput.py [--runs 3] [--mb 1.0]
+Usage: python bench/throughput.py [--runs 3] [--mb 1.0] [--jobs-mb 6.0]
 
 Prints medians of several runs. The baselines are measured in the same run, since these
 machines are noisy: `python -c "import spacy"` for cold start, and proselint on the same
-corpus when it is installed. Nothing here is asserted by tests.
+corpus when it is installed; `--jobs 1` on a larger corpus for the speed-up of
+`--jobs 2`, runs of the two interleaved so both see the same load. Nothing here is
+asserted by tests.
 """
 
 from __future__ import annotations
@@ -26,12 +28,18 @@ VERIFIER = [sys.executable, "-m", "verifier"]
 
 def timed(command: list[str], runs: int) -> float:
     """Median wall time of a command, in seconds."""
-    times = []
+    return interleaved([command], runs)[0]
+
+
+def interleaved(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command, running them in turn so each sees the same load."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, own in zip(commands, times):
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            own.append(time.perf_counter() - start)
+    return [statistics.median(own) for own in times]
 
 
 def per_file_latency(files: list[Path], sample: int = 200) -> tuple[float, float]:
@@ -56,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--mb", type=float, default=1.0, help="corpus size in MB")
+    parser.add_argument("--jobs-mb", type=float, default=6.0, help="size of the corpus for --jobs, in MB")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="verifier-bench-"))
@@ -71,10 +80,14 @@ def main() -> None:
               f"difference {cold - spacy_import:+.2f} s")
 
         one_job = timed(VERIFIER + ["check", "--no-cache", "--jobs", "1", "--format", "json", str(corpus)], args.runs)
-        all_jobs = timed(VERIFIER + ["check", "--no-cache", "--format", "json", str(corpus)], args.runs)
         print(f"throughput, 1 process: {megabytes / one_job:.2f} MB/s ({one_job:.2f} s)")
-        print(f"throughput, default jobs: {megabytes / all_jobs:.2f} MB/s ({all_jobs:.2f} s); "
-              f"speed-up {one_job / all_jobs:.2f}x")
+
+        large = workdir / "large"
+        large_mb = size_of(build(large, int(args.jobs_mb * 1_000_000))) / 1_000_000
+        serial, parallel = interleaved([VERIFIER + ["check", "--no-cache", "--jobs", str(jobs), "--format", "json", str(large)]
+                                        for jobs in (1, 2)], args.runs)
+        print(f"--jobs on {large_mb:.1f} MB: 1 process {large_mb / serial:.2f} MB/s ({serial:.2f} s), "
+              f"2 processes {large_mb / parallel:.2f} MB/s ({parallel:.2f} s); speed-up {serial / parallel:.2f}x")
 
         first = timed(VERIFIER + ["check", "--cache-dir", str(workdir / "cache"), "--format", "json", str(corpus)], 1)
         again = timed(VERIFIER + ["check", "--cache-dir", str(workdir / "cache"), "--format", "json", str(corpus)], args.runs)
