@@ -94,7 +94,7 @@ class Document(_Placing):
     _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def text_map(self) -> TextMap:
-        """What a run keeps of this document once its own rules have run."""
+        """What the rest of a run needs of this document once its own rules have run."""
         return TextMap(self.path, self.text, self.prose, self.line_starts, self.sentences,
                        self.claims, self.claim_citations)
 
@@ -183,9 +183,9 @@ class Document(_Placing):
 
 @dataclass
 class TextMap(_Placing):
-    """What a run keeps of a document after its own rules ran: enough to place the findings
-    that rules comparing documents report in it later, and to quote its claims, without its
-    blocks, citations, masks beyond the prose, or the analyses its rules made."""
+    """What a worker sends back of a document after its own rules ran: enough to place the
+    findings that the rules comparing documents then report in it, and to quote its claims,
+    without its blocks, citations, masks beyond the prose, or the analyses its rules made."""
 
     path: str
     text: str

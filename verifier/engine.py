@@ -141,10 +141,11 @@ def lint(
     check files when there is enough text to make it pay.
 
     Each file is checked on its own, in a worker when ``jobs`` > 1: its document is built,
-    the rules that look at one document run on it and its findings are placed; the rules
-    that compare documents keep a digest of it. Then only a :class:`TextMap` of it is kept
-    (and the document itself when ``keep_documents``), so memory grows with the findings and
-    digests, not with the documents.
+    the rules that look at one document run on it and its findings are placed, and the
+    rules that compare documents take a digest of it. Back here, in input order, the
+    digests are compared with the earlier files', the file's findings are settled
+    (settings, suppressions) and only its line starts are kept (and the document itself
+    when ``keep_documents``), so memory grows with the findings, not with the documents.
     """
     settings_for = settings if callable(settings) else (lambda _path, _s=settings: _s)
     chosen = {path: settings_for(path) for path, _ in files}
