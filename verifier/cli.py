@@ -131,7 +131,7 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only: no summary, notes or progress.")] = False,
     online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Fetch cited sources missing from the source store first [default: the online setting, else offline].", show_default=False)] = None,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Source store, HTTP cache and result cache (default: the cache-dir setting, $VERIFIER_CACHE_DIR or ./cache).")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read drafts (default: the number of cores).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read and check drafts (default: the number of cores).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
     shard: Annotated[Optional[str], typer.Option(help="Check only shard K of N of the files (K/N, 1-based), for splitting a library across CI jobs.")] = None,
 ) -> None:
