@@ -585,7 +585,7 @@ Among adults worldwide, about 5% live with depression [1].
 def conflicting_statistics(doc: Document, context: RuleContext) -> tuple[list[Finding], _Measures]:
     analysis = _analysis(doc)
     firsts: list[_Statement] = []
-    findings = list(_conflicts_within(doc, analysis, firsts))
+    findings = list(_conflicts_within(analysis, firsts))
     # Only statements with a library key can meet another draft's.
     return findings, _Measures(doc.path, [s for s in firsts if _Library.key(s) is not None],
                                [s for s in analysis.statements
@@ -617,7 +617,7 @@ class _LibraryConflicts:
         self.library.add(digest.path, digest.statements)
 
 
-def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:
+def _conflicts_within(analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:
     """Conflicts inside one draft; ``firsts`` receives each measure's first mention in it."""
     # Statements of one measure agree on kind, group, arms, time point and other numbers:
     # bucket by those, then by shared rare stems when a bucket grows large.
@@ -639,7 +639,7 @@ def _conflicts_within(doc: Document, analysis: _Analysis, firsts: list[_Statemen
             firsts.append(statement)
         elif not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
             yield _conflict_finding(statement, same[0], "for the same measure")
-    yield from _sample_size_conflicts(doc, analysis)
+    yield from _sample_size_conflicts(analysis)
 
 
 _NOT_COMPARED = {"sample_size", "ci"}
@@ -770,7 +770,7 @@ def _same_study(analysis: _Analysis, earlier: _Statement, later: _Statement) -> 
     return bool(_study_nouns(text) & _study_nouns(analysis.texts[earlier.sentence]))
 
 
-def _sample_size_conflicts(doc: Document, analysis: _Analysis) -> Iterator[Finding]:
+def _sample_size_conflicts(analysis: _Analysis) -> Iterator[Finding]:
     by_source: dict[str, list[tuple[_Statement, Claim]]] = {}
     for statement in analysis.statements:
         if statement.kind != "sample_size":
