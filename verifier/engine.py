@@ -13,7 +13,7 @@ from verifier.baseline import Baseline, canonical_path
 from verifier.document import Document, LineMap, TextMap
 from verifier.inventory import claim_record
 from verifier.model import Diagnostic, Finding, Location
-from verifier.registry import Rule, RuleContext, all_rules, find_rule
+from verifier.registry import Rule, RuleContext, all_rules, find_rule, rule_named
 from verifier.result import LintResult
 from verifier.settings import Settings
 from verifier.suppressions import Suppressions
@@ -180,7 +180,7 @@ def _finish(one: _Checked, found: list[Diagnostic], settings: Settings, meta: Ru
     suppressions; counts what they silenced in ``result``."""
     path = one.place.path
     _disambiguate_fingerprints(found)
-    found = _apply_settings(sorted(found, key=lambda d: d.sort_key), {path: settings})
+    found = _apply_settings(sorted(found, key=lambda d: d.sort_key), settings, path)
     suppressions = one.suppressions
     own = suppressions.filter(found)
     result.suppressed += suppressions.suppressed
@@ -330,14 +330,12 @@ def _in_processes(batches: list[list[int]], jobs: int) -> Iterator[list[_Checked
         yield from pool.map(_check_batch, batches)
 
 
-def _apply_settings(diagnostics: list[Diagnostic], chosen: dict[str, Settings]) -> list[Diagnostic]:
-    """Each file's own selection, per-file ignores and severity overrides."""
-    rules = {r.name: r for r in all_rules()}
+def _apply_settings(diagnostics: list[Diagnostic], settings: Settings, path: str) -> list[Diagnostic]:
+    """One file's own selection, per-file ignores and severity overrides."""
     kept = []
     for diagnostic in diagnostics:
-        own = chosen[diagnostic.path]
-        rule = rules[diagnostic.rule]
-        if own.enabled_for(rule, diagnostic.path):
-            diagnostic.severity = own.severity_of(rule)
+        rule = rule_named(diagnostic.rule)
+        if settings.enabled_for(rule, path):
+            diagnostic.severity = settings.severity_of(rule)
             kept.append(diagnostic)
     return kept

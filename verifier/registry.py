@@ -109,6 +109,13 @@ def all_rules() -> list[Rule]:
     return sorted(_RULES.values(), key=lambda r: r.code)
 
 
+def rule_named(name: str) -> Rule:
+    """The rule registered as ``name`` exactly (a diagnostic's ``rule``): a dict look-up, for
+    the paths that run once per finding."""
+    _load_rule_modules()
+    return _RULES[name]
+
+
 def find_rule(name_or_code: str) -> Rule | None:
     key = name_or_code.strip()
     for candidate in all_rules():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from verifier.model import Diagnostic, Finding
-from verifier.registry import Rule, all_rules
+from verifier.registry import Rule, all_rules, rule_named
 from verifier.settings import matches
 
 RULE_NAME = "unused-suppression"
@@ -110,7 +110,7 @@ class Suppressions:
         return cls(directives, spans, problems)
 
     def _silencing(self, diagnostic: Diagnostic) -> list[Directive]:
-        rule = _rule(diagnostic.rule)
+        rule = rule_named(diagnostic.rule)
         where = (diagnostic.line, diagnostic.column)
         found = []
         for directive in self.directives:
@@ -139,7 +139,7 @@ class Suppressions:
                 kept.append(diagnostic)
                 continue
             self.suppressed += 1
-            rule = _rule(diagnostic.rule)
+            rule = rule_named(diagnostic.rule)
             for directive in silencing:
                 directive.used.update(directive.names(rule))
         return kept
@@ -190,11 +190,6 @@ def _rule_names(selectors: tuple[str, ...], every: frozenset[str]) -> frozenset[
     return frozenset(rule.name for rule in all_rules() if matches(rule, list(selectors))) & every
 
 
-def _rule(name: str) -> Rule:
-    for rule in all_rules():
-        if rule.name == name:
-            return rule
-    raise KeyError(name)
 
 
 def _in_code(doc, offset: int) -> bool:
