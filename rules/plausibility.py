@@ -303,12 +303,14 @@ def _related_n(denominator: _Denominator) -> tuple[Related, ...]:
 def _share_denominators(doc: Document) -> dict[int, _Denominator | None]:
     """The denominator of every testable share in a sentence, by claim index: found once
     for grim-inconsistent and false-precision."""
-    def find(doc: Document) -> dict[int, _Denominator | None]:
-        by_sentence = _sentence_claims(doc)
-        study_sizes, study_claims = _study_sizes(doc)
-        return {index: _denominator(doc, index, by_sentence, study_sizes, study_claims)
-                for index, claim in enumerate(doc.claims) if claim.sentence >= 0 and _testable_share(claim)}
-    return doc.memo("plausibility.share-denominators", find)
+    return doc.memo("plausibility.share-denominators", _find_denominators)
+
+
+def _find_denominators(doc: Document) -> dict[int, _Denominator | None]:
+    by_sentence = _sentence_claims(doc)
+    study_sizes, study_claims = _study_sizes(doc)
+    return {index: _denominator(doc, index, by_sentence, study_sizes, study_claims)
+            for index, claim in enumerate(doc.claims) if claim.sentence >= 0 and _testable_share(claim)}
 
 
 def _grim_findings(doc: Document) -> list[tuple[Claim, _Denominator, str]]:

@@ -12,7 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from types import MappingProxyType
+from typing import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from verifier.citations import reference_for
@@ -155,9 +156,9 @@ class DomainTiers:
         return None
 
     @cached_property
-    def weak_site_keys(self) -> dict[str, str]:
+    def weak_site_keys(self) -> Mapping[str, str]:
         """Compact names of listed weak sites (``reddit``) -> domain, for pasted page titles.
-        Computed once per set of tiers, not per document: copy it before adding to it."""
+        Computed once per set of tiers, not per document, so read-only."""
         weak: dict[str, str] = {}
         strong: set[str] = set()
         for table in (self.exact, self.configured):
@@ -168,7 +169,7 @@ class DomainTiers:
                 elif len(key) >= _MIN_SITE_KEY:
                     weak[key] = domain
         # "yahoo" names the news site as well as answers.yahoo.com: not recognisable.
-        return {key: domain for key, domain in weak.items() if key not in strong}
+        return MappingProxyType({key: domain for key, domain in weak.items() if key not in strong})
 
 
 @lru_cache(maxsize=1)
