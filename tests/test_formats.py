@@ -66,6 +66,25 @@ def test_every_format_renders_the_digest(digest_report):
 # -- SARIF ----------------------------------------------------------------------------
 
 
+def test_json_is_json_dumps_indented_to_the_byte(digest_report):
+    written = render("json", digest_report)
+    assert written == json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES, st.sampled_from(["", "  ", "    "]))
+def test_json_indenting_matches_the_standard_encoder(value, margin):
+    from verifier.reporters.json_format import _indented
+
+    assert _indented(value, margin) == json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + margin)
+
+
 def test_sarif_is_what_github_code_scanning_accepts(in_repo, capsys):
     code, out, _ = run(capsys, "check", "--format", "sarif", DIGEST_REL)
     assert code == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from json.encoder import encode_basestring
 from typing import Iterator
 
@@ -25,8 +24,9 @@ def finding_record(diagnostic: Diagnostic) -> dict:
         "end_column": diagnostic.end_column,
         "message": diagnostic.message,
         "claim": diagnostic.claim,
-        "related": [asdict(r) for r in diagnostic.related],
-        "evidence": asdict(diagnostic.evidence) if diagnostic.evidence else None,
+        # Both are flat dataclasses of scalars: their fields as they are (asdict deep-copies).
+        "related": [dict(vars(r)) for r in diagnostic.related],
+        "evidence": dict(vars(diagnostic.evidence)) if diagnostic.evidence else None,
         "fingerprint": diagnostic.fingerprint,
     }
 
@@ -47,59 +47,36 @@ def chunks(report: Report) -> Iterator[str]:
 
 
 _number = json.JSONEncoder(ensure_ascii=False).encode   # NaN and Infinity as json writes them
-
-
-def _scalar(value) -> str:
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return _number(value)
+_CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
 def _indented(value, margin: str) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)`` as it reads after ``margin``, the C
     encoder writing every scalar: the pure-Python encoder that indenting needs took most of
-    the time of a run answered from the result cache. Keys are strings here, as JSON's are."""
-    inner = margin + "  "
-    if isinstance(value, dict):
+    the time of a run answered from the result cache. Keys are strings here, as JSON's are.
+
+    Types are tested exactly and strings first, most values being strings: a report of a
+    large library is written after its last draft is checked, by one process."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is dict or (kind is not list and isinstance(value, dict)):
         if not value:
             return "{}"
-        items = ",\n".join(f"{inner}{_scalar(key)}: {_indented(item, inner)}" for key, item in value.items())
+        inner = margin + "  "
+        items = ",\n".join([
+            f"{inner}{encode_basestring(key)}: "
+            f"{encode_basestring(item) if type(item) is str else _indented(item, inner)}"
+            for key, item in value.items()])
         return f"{{\n{items}\n{margin}}}"
-    if isinstance(value, (list, tuple)):
+    if kind is list or isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        items = ",\n".join(inner + _indented(item, inner) for item in value)
+        inner = margin + "  "
+        items = ",\n".join([inner + _indented(item, inner) for item in value])
         return f"[\n{items}\n{margin}]"
-    return _scalar(value)
-
-
-class ReportFormatError(ValueError):
-    """A file is not a verifier JSON report this version can read."""
-
-
-def read_report(text: str, name: str) -> tuple[list[Diagnostic], int]:
-    """Diagnostics and the file count of a ``check --format json`` report (for merging shards)."""
-    from verifier.model import Evidence, Location, Severity
-
-    try:
-        payload = json.loads(text)
-        if payload.get("version") != VERSION:
-            raise ReportFormatError(f"{name}: report version {payload.get('version')!r}; this verifier reads {VERSION}")
-        diagnostics = []
-        for record in payload["findings"]:
-            fields = dict(record)
-            fields["severity"] = Severity(fields["severity"])
-            fields["related"] = [Location(**r) for r in fields["related"]]
-            fields["evidence"] = Evidence(**fields["evidence"]) if fields["evidence"] else None
-            diagnostics.append(Diagnostic(**fields))
-        return diagnostics, int(payload.get("summary", {}).get("files", 0))
-    except ReportFormatError:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ReportFormatError(f"{name}: not a verifier JSON report ({error})") from None
+    if kind is int:
+        return int.__repr__(value)
+    if value is None or kind is bool:
+        return _CONSTANTS[value]
+    return _number(value)   # floats, and subclasses of str or int, as json writes them
