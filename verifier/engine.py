@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Sequence
@@ -100,15 +99,14 @@ def _place(rule: Rule, settings: Settings, doc: Document | TextMap, finding: Fin
     )
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def _fingerprint(rule: Rule, doc: Document | TextMap, finding: Finding) -> str:
     """Rule, path and the text the finding is about, never its line: edits elsewhere keep it."""
     anchor = finding.anchor if finding.anchor is not None else doc.text[finding.start:finding.end]
     sentence = doc.sentence_of(finding.start)
     context = doc.sentence_text(sentence) if sentence >= 0 else ""
-    key = "\x1f".join([rule.name, canonical_path(doc.path), _SPACE.sub(" ", anchor).strip(), _SPACE.sub(" ", context).strip()])
+    # " ".join(split()) is re.sub(r"\s+", " ") then strip(), at a fraction of the cost:
+    # str.split and the pattern's \s agree on every code point.
+    key = "\x1f".join([rule.name, canonical_path(doc.path), " ".join(anchor.split()), " ".join(context.split())])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
