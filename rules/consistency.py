@@ -22,7 +22,7 @@ from functools import lru_cache
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
 from verifier.document import Document
-from verifier.model import Claim, Finding, Related, Severity
+from verifier.model import Claim, Finding, Related, Severity, pickled_by_fields
 from verifier.registry import RuleContext, rule
 from verifier.rules._text import quote
 from verifier.sources.cited import citation_group_targets
@@ -260,6 +260,7 @@ _COMPARED_KINDS = {"percent", "p_value", "sample_size", "mean", "ratio", "ci", "
 _DERIVED = {"duration", "p_value", "ci"}
 
 
+@pickled_by_fields
 @dataclass
 class _Statement:
     """One or more figures of one kind in one clause: "45% ... compared to 22% ..."."""

@@ -11,7 +11,7 @@ from rapidfuzz.fuzz import ratio
 
 from verifier.rules._text import normalise
 from verifier.document import Document
-from verifier.model import Finding, Related, Severity
+from verifier.model import Finding, Related, Severity, pickled_by_fields
 from verifier.registry import RuleContext, rule
 
 MIN_WORDS = 8
@@ -21,6 +21,7 @@ _PASSAGE_KINDS = {"paragraph", "list_item", "blockquote", "table", "image"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Passage:
     start: int

@@ -7,8 +7,30 @@ turns them into lines and columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from operator import attrgetter
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a dataclass's instances as its constructor and their field values.
+
+    Workers send every draft's claims, sentences and digests back to the main process,
+    where unpickling them is serial work. The default state of a slotted dataclass is
+    restored a field at a time in Python, and an instance dict key by key; a constructor
+    call with a tuple is four times faster. The constructor must take every field.
+    """
+    names = [f.name for f in fields(cls)]
+    values = attrgetter(*names) if len(names) > 1 else (lambda self: (getattr(self, names[0]),))
+
+    def __reduce__(self):
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
 
 
 class Severity(str, Enum):
@@ -41,6 +63,7 @@ class Block:
         return self.kind not in {"code", "html", "front_matter"}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
@@ -48,6 +71,7 @@ class Sentence:
     block: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class Citation:
     """A pointer from the text to a source.
@@ -89,6 +113,7 @@ class Reference:
     body: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A numeric statement found in the prose.
