@@ -124,6 +124,18 @@ def test_unknown_format_is_a_usage_error(capsys):
     assert code == 2 and "--format" in err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["check", "--bogus", "x.md"], "No such option: --bogus"),
+    (["chek"], "No such command 'chek'"),
+    (["check"], "Missing argument 'paths'"),
+    (["check", "--jobs", "0", "x.md"], "Invalid value for '--jobs'"),
+])
+def test_command_line_mistakes_are_usage_errors_not_bugs(capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and err.count("\n") == 1
+    assert message in err and "internal error" not in err
+
+
 def test_output_file(capsys, tmp_path):
     target = tmp_path / "report.json"
     code, out, _ = run(capsys, "check", "--format", "json", "-o", str(target), str(DIGEST))

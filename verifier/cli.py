@@ -26,6 +26,11 @@ from verifier.reader import BinaryInput, Draft, InputError, expand_paths, read_d
 
 GC_YOUNG_THRESHOLD = 50_000
 
+# A mistyped command or option. typer raises click's UsageError, or since typer vendored
+# click (0.2x), its own copy of it, which click's class does not catch: the base of
+# typer.BadParameter is the right one either way.
+_CommandLineError = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -443,8 +448,6 @@ def _root(
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app and turn every failure into one line and an exit code."""
-    import click
-
     # A check allocates millions of objects that die young (tokens, spans, matches), beside
     # the large graph that importing spaCy leaves for good. At the default threshold of 700
     # allocations, young collections ran every few hundred of the former and full ones kept
@@ -458,15 +461,13 @@ def main(argv: Optional[list[str]] = None) -> int:
             return code
     except typer.Exit as done:
         return done.exit_code
-    except click.exceptions.Exit as done:
-        return done.exit_code
     except (InputError, UsageFailure, ConfigError, BaselineError) as failure:
         _error(str(failure))
         return 2
-    except click.UsageError as failure:
+    except _CommandLineError as failure:
         _error(failure.format_message().splitlines()[0] if failure.format_message() else str(failure))
         return 2
-    except click.Abort:
+    except typer.Abort:
         _error("interrupted")
         return 130
     except KeyboardInterrupt:
