@@ -80,3 +80,29 @@ def _indented(value, margin: str) -> str:
     if value is None or kind is bool:
         return _CONSTANTS[value]
     return _number(value)   # floats, and subclasses of str or int, as json writes them
+
+
+class ReportFormatError(ValueError):
+    """A file is not a verifier JSON report this version can read."""
+
+
+def read_report(text: str, name: str) -> tuple[list[Diagnostic], int]:
+    """Diagnostics and the file count of a ``check --format json`` report (for merging shards)."""
+    from verifier.model import Evidence, Location, Severity
+
+    try:
+        payload = json.loads(text)
+        if payload.get("version") != VERSION:
+            raise ReportFormatError(f"{name}: report version {payload.get('version')!r}; this verifier reads {VERSION}")
+        diagnostics = []
+        for record in payload["findings"]:
+            fields = dict(record)
+            fields["severity"] = Severity(fields["severity"])
+            fields["related"] = [Location(**r) for r in fields["related"]]
+            fields["evidence"] = Evidence(**fields["evidence"]) if fields["evidence"] else None
+            diagnostics.append(Diagnostic(**fields))
+        return diagnostics, int(payload.get("summary", {}).get("files", 0))
+    except ReportFormatError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ReportFormatError(f"{name}: not a verifier JSON report ({error})") from None
