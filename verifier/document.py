@@ -177,6 +177,12 @@ class Document(_Placing):
             value = self._memo[key] = factory(self)
             return value
 
+    def forget_analyses(self) -> None:
+        """Drop what ``memo`` kept. The analyses point back at the document, a cycle only
+        the garbage collector frees, late and all at once: a run that is done with a
+        document frees it, and its analyses, at once instead."""
+        self._memo.clear()
+
     def sourced(self, claim_index: int) -> bool:
         return bool(self.claim_citations[claim_index])
 

@@ -238,7 +238,10 @@ class _Checked:
 
 def _check_document(doc: Document, plan: _Plan, keep_document: bool) -> _Checked:
     own, digests = _own_rules(doc, plan.settings, plan.context) if plan.settings else ([], {})
-    return _Checked(doc.text_map(), own, digests, Suppressions.parse(doc), doc if keep_document else None)
+    checked = _Checked(doc.text_map(), own, digests, Suppressions.parse(doc), doc if keep_document else None)
+    if not keep_document:
+        doc.forget_analyses()
+    return checked
 
 
 # Below this much text, starting worker processes costs more than it saves.
