@@ -43,6 +43,24 @@ def test_worker_processes_give_the_same_findings(capsys, library):
     assert any(f["rule"] == "duplicate-passage" and f["related"][0]["path"] != f["path"] for f in two)
 
 
+def test_what_workers_send_back_survives_pickling():
+    """Claims, sentences, citations and the digests pickle as constructor calls (model.pickled_by_fields)."""
+    import pickle
+
+    from verifier.document import build_document
+    from verifier.engine import _own_rules
+    from verifier.registry import RuleContext
+    from verifier.settings import Settings
+
+    doc = build_document(str(DIGEST), DIGEST.read_text(encoding="utf-8"))
+    _, digests = _own_rules(doc, Settings(), RuleContext())
+    place = doc.text_map()
+    sent = (place.sentences, place.claims, place.claim_citations, doc.citations, digests["duplicate-passage"],
+            digests["conflicting-statistics"])
+    assert place.claims and place.sentences and doc.citations and digests["conflicting-statistics"].statements
+    assert pickle.loads(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)) == sent
+
+
 def test_result_cache_answers_an_unchanged_run_and_notices_a_change(capsys, tmp_path):
     draft = tmp_path / "draft.md"
     draft.write_text("Music therapy helped 45% of patients.\n", encoding="utf-8")

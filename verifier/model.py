@@ -19,9 +19,10 @@ def pickled_by_fields(cls: type[T]) -> type[T]:
     """Pickle a dataclass's instances as its constructor and their field values.
 
     Workers send every draft's claims, sentences and digests back to the main process,
-    where unpickling them is serial work. The default state of a slotted dataclass is
-    restored a field at a time in Python, and an instance dict key by key; a constructor
-    call with a tuple is four times faster. The constructor must take every field.
+    which unpickles them while the workers run. By default a slotted dataclass is
+    restored a field at a time in Python; as a constructor call with a tuple, a checked
+    megabyte unpickles in 0.057 s instead of 0.075 s. The constructor must take every
+    field (no ``init=False``).
     """
     names = [f.name for f in fields(cls)]
     values = attrgetter(*names) if len(names) > 1 else (lambda self: (getattr(self, names[0]),))
