@@ -249,6 +249,8 @@ PARALLEL_MIN_CHARS = 200_000
 # A batch of files built together: enough blocks for spaCy's stream to pay, few enough
 # documents alive at once to keep memory flat.
 BATCH_CHARS = 250_000
+# The smallest batch worth sending to a worker, at the end of a parallel run.
+MIN_PARALLEL_BATCH_CHARS = 20_000
 
 # What worker processes read, set before they are forked (so nothing is pickled to them).
 _RUN: tuple | None = None
@@ -289,25 +291,37 @@ def _check_batch(indexes: list[int]) -> list[_Checked]:
 
 
 def _batches(files: Sequence[tuple[str, str]], jobs: int, progress: bool) -> list[list[int]]:
-    """Runs of consecutive files of at most ``BATCH_CHARS`` (or one file): in parallel,
-    several per worker so they stay busy; with a progress bar, small enough that it moves."""
-    total = sum(len(text) for _, text in files)
-    limit = BATCH_CHARS
-    if jobs > 1 and total >= PARALLEL_MIN_CHARS:
-        limit = min(limit, max(total // (jobs * 4), 1))
+    """Runs of consecutive files of at most ``BATCH_CHARS`` (or one file); with a progress
+    bar, small enough that it moves.
+
+    In parallel, a batch holds at most a quarter of a worker's share of what is left, so
+    batches shrink towards the end of the run: the last ones finish close together
+    instead of one worker checking a full batch while the others wait.
+    """
+    remaining = sum(len(text) for _, text in files)
+    parallel = jobs > 1 and remaining >= PARALLEL_MIN_CHARS
     most = 16 if progress else len(files)
     batches: list[list[int]] = []
     current: list[int] = []
     size = 0
+    limit = _batch_limit(remaining, jobs, parallel)
     for index, (_, text) in enumerate(files):
         if current and (size + len(text) > limit or len(current) >= most):
             batches.append(current)
+            remaining -= size
             current, size = [], 0
+            limit = _batch_limit(remaining, jobs, parallel)
         current.append(index)
         size += len(text)
     if current:
         batches.append(current)
     return batches
+
+
+def _batch_limit(remaining: int, jobs: int, parallel: bool) -> int:
+    if not parallel:
+        return BATCH_CHARS
+    return min(BATCH_CHARS, max(remaining // (jobs * 4), MIN_PARALLEL_BATCH_CHARS))
 
 
 def _in_processes(batches: list[list[int]], jobs: int) -> Iterator[list[_Checked]]:
