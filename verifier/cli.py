@@ -29,7 +29,8 @@ GC_YOUNG_THRESHOLD = 200_000
 # A mistyped command or option. typer raises click's UsageError, or since typer vendored
 # click (0.2x), its own copy of it, which click's class does not catch: the base of
 # typer.BadParameter is the right one either way.
-_CommandLineError = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
+_CommandLineError = next((base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError"),
+                         typer.BadParameter)
 
 app = typer.Typer(
     add_completion=False,
@@ -453,8 +454,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     # allocations, young collections ran every few hundred of the former and full ones kept
     # walking the latter: 0.08 s of a one-draft check; the 20 MB library of
     # bench/large_inputs.py took 59 s, now 36 s. The run makes no cyclic garbage (documents
-    # drop their analyses when done), so collecting rarely costs no memory: 284 MB at peak
-    # on that library, against 311 MB before.
+    # drop their analyses when done), so collecting less often costs no memory: 284 MB at
+    # peak on that library, against 311 MB before.
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         # Without standalone mode click returns a command's exit code instead of raising.
