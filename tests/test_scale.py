@@ -43,6 +43,18 @@ def test_worker_processes_give_the_same_findings(capsys, library):
     assert any(f["rule"] == "duplicate-passage" and f["related"][0]["path"] != f["path"] for f in two)
 
 
+def test_parallel_batches_cover_every_file_in_order_and_shrink_towards_the_end():
+    from verifier.engine import BATCH_CHARS, MIN_PARALLEL_BATCH_CHARS, _batches
+
+    files = [(f"d{n}.md", "x" * 5_000) for n in range(1_200)]
+    batches = _batches(files, jobs=2, progress=False)
+    assert [index for batch in batches for index in batch] == list(range(len(files)))
+    sizes = [5_000 * len(batch) for batch in batches]
+    assert sizes[0] == BATCH_CHARS and max(sizes) <= BATCH_CHARS
+    assert sizes == sorted(sizes, reverse=True) and sizes[-2] <= MIN_PARALLEL_BATCH_CHARS
+    assert [len(batch) for batch in _batches(files, jobs=1, progress=False)] == [BATCH_CHARS // 5_000] * 24
+
+
 def test_what_workers_send_back_survives_pickling():
     """Claims, sentences, citations and the digests pickle as constructor calls (model.pickled_by_fields)."""
     import pickle
