@@ -219,3 +219,12 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code)
+
+    @classmethod
+    def from_record(cls, record: dict) -> Diagnostic:
+        """A diagnostic from its JSON record (a JSON report's finding, a result-cache entry)."""
+        fields = dict(record)
+        fields["severity"] = Severity(fields["severity"])
+        fields["related"] = [Location(**r) for r in fields["related"]]
+        fields["evidence"] = Evidence(**fields["evidence"]) if fields["evidence"] else None
+        return cls(**fields)

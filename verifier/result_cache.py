@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from verifier import __version__
-from verifier.model import Diagnostic, Evidence, Location, Severity
+from verifier.model import Diagnostic
 
 FORMAT = 1
 KEEP_ENTRIES = 64
@@ -74,7 +74,7 @@ class ResultCache:
         try:
             with open(self.folder / f"{key}.json", encoding="utf-8") as handle:
                 entry = json.load(handle)
-            entry["diagnostics"] = [diagnostic_from_dict(d) for d in entry["diagnostics"]]
+            entry["diagnostics"] = [Diagnostic.from_record(d) for d in entry["diagnostics"]]
             return entry
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -115,11 +115,3 @@ def diagnostic_to_dict(diagnostic: Diagnostic) -> dict:
     record = asdict(diagnostic)
     record["severity"] = diagnostic.severity.value
     return record
-
-
-def diagnostic_from_dict(record: dict) -> Diagnostic:
-    record = dict(record)
-    record["severity"] = Severity(record["severity"])
-    record["related"] = [Location(**r) for r in record["related"]]
-    record["evidence"] = Evidence(**record["evidence"]) if record["evidence"] else None
-    return Diagnostic(**record)

@@ -190,8 +190,6 @@ def _rule_names(selectors: tuple[str, ...], every: frozenset[str]) -> frozenset[
     return frozenset(rule.name for rule in all_rules() if matches(rule, list(selectors))) & every
 
 
-
-
 def _in_code(doc, offset: int) -> bool:
     """Inside a code block, front matter, or an inline code span: an example, not a directive."""
     index = doc.block_at(offset)

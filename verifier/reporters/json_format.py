@@ -88,19 +88,11 @@ class ReportFormatError(ValueError):
 
 def read_report(text: str, name: str) -> tuple[list[Diagnostic], int]:
     """Diagnostics and the file count of a ``check --format json`` report (for merging shards)."""
-    from verifier.model import Evidence, Location, Severity
-
     try:
         payload = json.loads(text)
         if payload.get("version") != VERSION:
             raise ReportFormatError(f"{name}: report version {payload.get('version')!r}; this verifier reads {VERSION}")
-        diagnostics = []
-        for record in payload["findings"]:
-            fields = dict(record)
-            fields["severity"] = Severity(fields["severity"])
-            fields["related"] = [Location(**r) for r in fields["related"]]
-            fields["evidence"] = Evidence(**fields["evidence"]) if fields["evidence"] else None
-            diagnostics.append(Diagnostic(**fields))
+        diagnostics = [Diagnostic.from_record(record) for record in payload["findings"]]
         return diagnostics, int(payload.get("summary", {}).get("files", 0))
     except ReportFormatError:
         raise
