@@ -247,6 +247,17 @@ def test_a_device_that_never_ends_is_cut_off():
         read_draft("/dev/zero")
 
 
+def test_a_file_that_grows_while_it_is_read_is_read_whole(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "draft.md"
+    path.write_text("45% of adults.\n" * 100, encoding="utf-8")
+    real_fstat = os.fstat
+    monkeypatch.setattr("verifier.reader.os.fstat", lambda fd: os.stat_result(
+        (*real_fstat(fd)[:6], 15, *real_fstat(fd)[7:])))   # st_size: what it held when asked
+    assert read_draft(str(path)).text == "45% of adults.\n" * 100
+
+
 @pytest.mark.parametrize("content", [
     b"",
     b"\xef\xbb\xbf",
