@@ -83,6 +83,14 @@ def test_paths_are_recorded_the_same_however_they_are_typed(drafts):
     assert [d.fingerprint for d in one] == [d.fingerprint for d in two]
 
 
+def test_a_path_is_recorded_against_the_working_directory_of_the_moment(drafts, monkeypatch):
+    (drafts / "library").mkdir()
+    typed = str(drafts / "library" / "digest.md")
+    assert canonical_path(typed) == "library/digest.md"
+    monkeypatch.chdir(drafts / "library")
+    assert canonical_path(typed) == "digest.md"
+
+
 def test_identical_findings_are_matched_one_for_one(drafts):
     text = "Relapse fell by 37%, a counsellor said.\n\nRelapse fell by 37%, a counsellor said.\n"
     first = lint([("twice.md", text)], Settings()).diagnostics

@@ -18,6 +18,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from verifier.model import Diagnostic
@@ -34,6 +35,13 @@ def canonical_path(path: str) -> str:
     when inside it, with forward slashes, whichever way it was typed on the command line."""
     if path == "-" or path.startswith("<"):
         return path
+    # Every finding's fingerprint asks for its file's path; the answer depends on the
+    # working directory too, which a library caller may change between runs.
+    return _canonical(os.getcwd(), path)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(_cwd: str, path: str) -> str:
     absolute = os.path.abspath(path)
     try:
         relative = os.path.relpath(absolute)

@@ -368,11 +368,17 @@ class Configuration:
         self._overrides = overrides
         self._by_file: dict[Path | None, Resolved] = {}
         self._nearest: dict[Path, Path | None] = {}
+        self._by_draft: dict[str, Resolved] = {}
         if self.file is not None:
             self._resolve_file(self.file.resolve())   # report a bad --config file before reading drafts
 
     def for_path(self, draft: str) -> Resolved:
-        return self._resolve_file(self.file.resolve() if self.file else self.find(draft))
+        # Asked several times per draft (exclusion, settings, the result cache's key).
+        found = self._by_draft.get(draft)
+        if found is None:
+            file = self.file.resolve() if self.file else self.find(draft)
+            found = self._by_draft[draft] = self._resolve_file(file)
+        return found
 
     def settings_for(self, draft: str) -> Settings:
         return self.for_path(draft).settings
