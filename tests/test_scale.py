@@ -86,6 +86,17 @@ def test_result_cache_answers_an_unchanged_run_and_notices_a_change(capsys, tmp_
     assert code == 0 and not [f for f in changed if f["rule"] == "unsourced-statistic"]
 
 
+def test_a_report_answered_from_the_cache_quotes_the_same_source_lines(capsys, tmp_path):
+    cache = str(tmp_path / "cache")
+    reports = []
+    for cache_options in (["--no-cache"], ["--cache-dir", cache], ["--cache-dir", cache]):
+        main(["check", "--format", "text", "--color", "never", *cache_options, str(DIGEST)])
+        reports.append(capsys.readouterr().out)
+    assert reports[0] == reports[1] == reports[2]
+    entry = json.loads(next((tmp_path / "cache" / "results").glob("*.json")).read_text(encoding="utf-8"))
+    assert len(entry["lines"]) == len(set(entry["lines"])) < len(entry["diagnostics"])
+
+
 def test_settings_are_part_of_the_key(capsys, tmp_path):
     draft = tmp_path / "draft.md"
     draft.write_text("Music therapy helped 45% of patients.\n", encoding="utf-8")
