@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy
+
+import verifier.spacy_import  # noqa: F401  (first: spaCy without its command-line interface)
 from spacy.attrs import ENT_KB_ID, LEMMA, ORTH, SPACY, TAG
 from spacy.errors import MatchPatternError
 from spacy.language import Language

@@ -18,7 +18,8 @@ from functools import lru_cache
 from typing import Iterator, NamedTuple, Sequence
 
 import numpy
-import spacy
+
+from verifier.spacy_import import spacy  # first: spaCy without its command-line interface
 from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
