@@ -110,11 +110,85 @@ def test_no_cache_writes_nothing(capsys, tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize("options", [
+    ["--format", "text", "--color", "never"], ["--format", "text", "--color", "always", "-q"],
+    ["--format", "sarif"], ["--statistics"], ["--format", "json", "--exit-zero"]])
+def test_a_report_printed_before_is_printed_again_with_its_exit_code(capsys, tmp_path, options):
+    cache = str(tmp_path / "cache")
+    expected = (main(["check", "--no-cache", *options, str(DIGEST)]), capsys.readouterr().out)
+    for _ in range(2):
+        assert (main(["check", "--cache-dir", cache, *options, str(DIGEST)]), capsys.readouterr().out) == expected
+    assert len(list((tmp_path / "cache" / "results").glob("*.report"))) == 1
+
+
+def test_another_format_is_rendered_from_the_entry_and_kept_too(capsys, tmp_path):
+    cache = str(tmp_path / "cache")
+    main(["check", "--cache-dir", cache, "--format", "json", str(DIGEST)])
+    capsys.readouterr()
+    (tmp_path / "cache" / "results" / "unrelated.tmp").write_text("", encoding="utf-8")
+    expected = (main(["check", "--no-cache", "--format", "github", str(DIGEST)]), capsys.readouterr().out)
+    assert (main(["check", "--cache-dir", cache, "--format", "github", str(DIGEST)]), capsys.readouterr().out) == expected
+    assert len(list((tmp_path / "cache" / "results").glob("*.report"))) == 2
+
+
+def test_the_same_files_checked_from_another_directory_are_checked_again(capsys, tmp_path, monkeypatch):
+    # Fingerprints hold paths relative to the working directory: a hit would carry stale ones.
+    cache = str(tmp_path / "cache")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(DIGEST, tmp_path / "digest.md")
+    prints = {}
+    for where in (tmp_path, tmp_path / "elsewhere"):
+        monkeypatch.chdir(where)
+        for cache_options in (["--no-cache"], ["--cache-dir", cache]):
+            _, found = findings(capsys, *cache_options, str(tmp_path / "digest.md"))
+            prints[where, cache_options[0]] = [f["fingerprint"] for f in found]
+    assert prints[tmp_path, "--no-cache"] == prints[tmp_path, "--cache-dir"]
+    assert prints[tmp_path / "elsewhere", "--no-cache"] == prints[tmp_path / "elsewhere", "--cache-dir"]
+    assert prints[tmp_path, "--no-cache"] != prints[tmp_path / "elsewhere", "--no-cache"]
+
+
+def test_a_report_cut_short_or_unwritable_is_not_kept(tmp_path):
+    from verifier.result_cache import ResultCache
+
+    results = ResultCache(tmp_path)
+    cut = results.recording("k", "shape", True, iter(["one", "two", "three"]))
+    assert next(cut) == "one"
+    cut.close()   # the reader stopped: a broken pipe, a full output disk
+    assert list(tmp_path.iterdir()) == [] and results.load_report("k", "shape") is None
+    assert list(results.recording("k", "shape", True, ["one", "two"])) == ["one", "two"]
+    assert results.load_report("k", "shape") == (True, "onetwo")
+    gone = ResultCache(tmp_path / "missing")   # cannot be written: the report still passes through
+    assert list(gone.recording("k", "shape", False, ["one"])) == ["one"] and not (tmp_path / "missing").exists()
+
+
+def test_reports_go_with_their_pruned_entries(tmp_path):
+    from verifier.result_cache import KEEP_ENTRIES, ResultCache
+
+    results = ResultCache(tmp_path)
+    results.store("old", [])
+    list(results.recording("old", "shape", False, ["report"]))
+    os.utime(tmp_path / "old.json", (0, 0))
+    for n in range(KEEP_ENTRIES):
+        results.store(f"new{n}", [])
+    list(results.recording("new0", "shape", False, ["report"]))
+    assert not (tmp_path / "old.json").exists() and results.load_report("old", "shape") is None
+    assert results.load_report("new0", "shape") == (False, "report")
+
+
+def test_a_corrupt_report_is_not_printed(capsys, tmp_path):
+    cache = tmp_path / "cache"
+    expected = findings(capsys, "--no-cache", str(DIGEST))
+    findings(capsys, "--cache-dir", str(cache), str(DIGEST))
+    for report in (cache / "results").glob("*.report"):
+        report.write_text("not a report\n", encoding="utf-8")
+    assert findings(capsys, "--cache-dir", str(cache), str(DIGEST)) == expected
+
+
 def test_a_corrupt_or_unwritable_cache_is_skipped(capsys, tmp_path):
     cache = tmp_path / "cache"
     expected = findings(capsys, "--no-cache", str(DIGEST))
     assert findings(capsys, "--cache-dir", str(cache), str(DIGEST)) == expected
-    for entry in (cache / "results").glob("*.json"):
+    for entry in [*(cache / "results").glob("*.json"), *(cache / "results").glob("*.report")]:
         entry.write_text("{not json", encoding="utf-8")
     assert findings(capsys, "--cache-dir", str(cache), str(DIGEST)) == expected
     blocked = tmp_path / "blocked"

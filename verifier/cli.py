@@ -163,15 +163,27 @@ def check(
     store_dir = cache_dir or (Path(run.cache_dir) if run.cache_dir else None)
 
     files = [(d.path, d.text) for d in drafts]
-    results = None
+    use_color = _use_color(color, output_format, output_file)
+    results = shape = None
     if not (no_cache or use_online or output_format == "html"):
-        from verifier.result_cache import ResultCache, folder_stamp, run_key
+        from verifier.result_cache import ResultCache, folder_stamp, report_shape, run_key
         from verifier.sources.store import SourceStore, default_cache_dir
 
         results = ResultCache(default_cache_dir(store_dir) / "results")
         key = run_key(files, [configuration.settings_for(path) for path, _ in files], [
+            os.getcwd(),   # fingerprints hold paths relative to it
             _file_stamp(baseline if known is not None else None),
             folder_stamp(SourceStore.in_cache(store_dir).folder)])
+        # A run that only prints its report can print the one it printed last time; with a
+        # baseline it also reports on it, and a step summary is written elsewhere.
+        if baseline is None and write_baseline is None and not (
+                output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY")):
+            shape = report_shape(output_format, use_color, quiet, statistics)
+            answered = results.load_report(key, shape)
+            if answered is not None:
+                failing, text = answered
+                _write(text, output_file)
+                raise typer.Exit(1 if failing and not exit_zero else 0)
         result = _cached_result(results.load(key), files, configuration)
     if results is None or result is None:
         from verifier.engine import lint
@@ -204,15 +216,17 @@ def check(
             _note(f"{baseline}: {stale} entr{'ies' if stale != 1 else 'y'} no longer match (fixed or changed); "
                   f"--prune-baseline drops them")
     report = Report(diagnostics=result.diagnostics, documents=result.documents, files_checked=len(drafts),
-                    paths=[d.path for d in drafts],
-                    color=_use_color(color, output_format, output_file), quiet=quiet,
+                    paths=[d.path for d in drafts], color=use_color, quiet=quiet,
                     suppressed=result.suppressed, baselined=result.baselined)
     if statistics:
         from verifier.reporters.text_format import statistics as statistics_table
 
-        _write(statistics_table(report), output_file)
+        pieces = [statistics_table(report)]
     else:
-        _write(stream(output_format, report), output_file)
+        pieces = stream(output_format, report)
+    if shape is not None:
+        pieces = results.recording(key, shape, bool(result.failing()), pieces)
+    _write(pieces, output_file)
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     raise typer.Exit(1 if result.failing() and not exit_zero else 0)

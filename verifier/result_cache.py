@@ -1,10 +1,12 @@
 """The result cache: a run whose inputs have not changed is answered from disk.
 
 The key covers everything a run's findings depend on: each draft's path and content, the
-settings in force for it, the baseline, the source store's records, and verifier's own
-code. A hit loads no language pipeline at all. Entries live in ``<cache-dir>/results/``,
-one JSON file each; the folder is safe to delete, and a cache that cannot be read or
-written is skipped, never an error.
+settings in force for it, the working directory, the baseline, the source store's
+records, and verifier's own code. A hit loads no language pipeline at all. Entries live
+in ``<cache-dir>/results/``, one JSON file each, with the reports printed from them
+beside it (a format, colour and detail each): the same command run again prints its
+report as it was, and another format is rendered from the entry. The folder is safe to
+delete, and a cache that cannot be read or written is skipped, never an error.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 from verifier import __version__
 from verifier.model import Diagnostic
@@ -114,10 +116,94 @@ class ResultCache:
             except (OSError, NameError):
                 pass
 
+    def load_report(self, key: str, shape: str) -> tuple[bool, str] | None:
+        """A report this run already printed, in this format and shape (``report_shape``),
+        and whether it failed; None when there is none."""
+        try:
+            with open(self._report_path(key, shape), encoding="utf-8", newline="") as handle:
+                header = handle.readline()
+                text = handle.read()
+        except (OSError, ValueError):
+            return None
+        if header not in (_REPORT_FAILING, _REPORT_PASSING):
+            return None
+        return header == _REPORT_FAILING, text
+
+    def recording(self, key: str, shape: str, failing: bool, pieces: Iterable[str]) -> Iterator[str]:
+        """The pieces of a report, passed on as they are, and kept for ``load_report``.
+
+        Written beside the entry as the report is printed, so a large library's report is
+        never held whole; a report that could not be written whole is not kept."""
+        copy = _Copy(self.folder)
+        copy.write(_REPORT_FAILING if failing else _REPORT_PASSING)
+        complete = False
+        try:
+            for piece in pieces:
+                copy.write(piece)
+                yield piece
+            complete = True
+        finally:
+            if complete:
+                copy.keep(self._report_path(key, shape))
+            else:
+                copy.drop()
+
+    def _report_path(self, key: str, shape: str) -> Path:
+        return self.folder / f"{key}.{hashlib.sha256(shape.encode()).hexdigest()[:16]}.report"
+
     def _prune(self) -> None:
         entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP_ENTRIES:]:
             old.unlink(missing_ok=True)
+        kept = {entry.stem for entry in entries[:KEEP_ENTRIES]}
+        for report in self.folder.glob("*.report"):
+            if report.name.split(".", 1)[0] not in kept:
+                report.unlink(missing_ok=True)
+
+
+_REPORT_FAILING = "verifier report: failing\n"
+_REPORT_PASSING = "verifier report: passing\n"
+
+
+def report_shape(output_format: str, color: bool, quiet: bool, statistics: bool) -> str:
+    """What, besides a run's findings, shapes the report it prints."""
+    return json.dumps([output_format, color, quiet, statistics])
+
+
+class _Copy:
+    """A temporary file in the cache that gives up, silently, at its first error: the cache
+    may be read-only or full, and that never fails a run."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            handle, self.temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            self.out = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        except OSError:
+            self.out = None
+
+    def write(self, text: str) -> None:
+        if self.out is not None:
+            try:
+                self.out.write(text)
+            except (OSError, ValueError):   # a full disk; text the encoding cannot hold
+                self.drop()
+
+    def keep(self, path: Path) -> None:
+        if self.out is not None:
+            try:
+                self.out.close()
+                os.replace(self.temporary, path)
+            except OSError:
+                self.drop()
+
+    def drop(self) -> None:
+        if self.out is not None:
+            for step in (self.out.close, lambda: os.unlink(self.temporary)):
+                try:
+                    step()
+                except OSError:
+                    pass
+            self.out = None
 
 
 def diagnostic_to_dict(diagnostic: Diagnostic) -> dict:
