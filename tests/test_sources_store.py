@@ -104,3 +104,18 @@ def test_cache_dir_option_then_environment_then_default(monkeypatch, tmp_path):
     monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path))
     assert default_cache_dir() == tmp_path
     assert str(default_cache_dir("elsewhere")) == "elsewhere"
+
+
+def test_a_store_is_in_use_once_it_holds_a_record_file_even_an_unreadable_one(tmp_path):
+    folder = tmp_path / "sources"
+    store = SourceStore(folder)
+    assert not store.in_use()                       # no folder yet
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a record", encoding="utf-8")
+    assert not SourceStore(folder).in_use()
+    (folder / "doi-10.1-x.json").write_text("{broken", encoding="utf-8")
+    assert SourceStore(folder).in_use()
+    store = SourceStore(tmp_path / "other")
+    store.records()
+    store.put(record())
+    assert store.in_use()

@@ -190,6 +190,11 @@ class SourceStore:
             found = records.get(f"url:{normalise_url(target.split(':', 1)[1])}")
         return found
 
+    def in_use(self) -> bool:
+        """Whether anyone has pulled or attached a source here: a record file, even an
+        unreadable one. Against a store not in use, every source rule is silent."""
+        return self.folder.is_dir() and next(self.folder.glob("*.json"), None) is not None
+
     def __contains__(self, target: str) -> bool:
         return self.get(target) is not None
 
