@@ -60,12 +60,12 @@ def test_what_workers_send_back_survives_pickling():
     import pickle
 
     from verifier.document import build_document
-    from verifier.engine import _own_rules
+    from verifier.engine import _own_rules, enabled_rules
     from verifier.registry import RuleContext
     from verifier.settings import Settings
 
     doc = build_document(str(DIGEST), DIGEST.read_text(encoding="utf-8"))
-    _, digests = _own_rules(doc, Settings(), RuleContext())
+    _, digests = _own_rules(doc, enabled_rules(Settings()), Settings(), RuleContext())
     place = doc.text_map()
     sent = (place.sentences, place.claims, place.claim_citations, doc.citations, digests["duplicate-passage"],
             digests["conflicting-statistics"])
