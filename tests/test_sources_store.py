@@ -119,3 +119,10 @@ def test_a_store_is_in_use_once_it_holds_a_record_file_even_an_unreadable_one(tm
     store.records()
     store.put(record())
     assert store.in_use()
+
+
+def test_records_get_the_mode_any_new_file_gets_not_owner_only(tmp_path):
+    path = SourceStore(tmp_path).put(record())
+    other = tmp_path / "any-new-file"
+    other.touch()
+    assert path.stat().st_mode & 0o777 == other.stat().st_mode & 0o777

@@ -24,6 +24,17 @@ SCHEMA = 1
 DEFAULT_DIR = "cache"
 ENV_DIR = "VERIFIER_CACHE_DIR"
 
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import, in the main thread: os.umask can only be read by setting it, and
+# `sources pull` writes records from several threads.
+_RECORD_MODE = 0o666 & ~_umask()
+
 # Retraction statuses that make a source unusable (retracted-source reports them).
 RETRACTED = {"retracted", "withdrawn", "removed"}
 
@@ -220,6 +231,9 @@ class SourceStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
         try:
+            # A store is shared (committed, read by CI under another user): give records the
+            # mode any new file gets, not mkstemp's owner-only 0600.
+            os.fchmod(handle, _RECORD_MODE)
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(record.to_json())
                 stream.flush()
