@@ -236,3 +236,24 @@ def test_pull_reads_the_contact_email_from_the_configuration_file(apis, tmp_path
     run("sources", "pull", str(draft), "--cache-dir", str(tmp_path / "cache"))
     crossref = [request for request, _ in apis.log if request.path.startswith("/crossref/works/")]
     assert crossref and crossref[0].args["mailto"] == "desk@example.org"
+
+
+def test_pull_into_a_store_it_cannot_write_stops_before_fetching(apis, draft, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "sources").write_text("a file where the store's folder should be", encoding="utf-8")
+    assert run("sources", "pull", str(draft), "--cache-dir", str(cache)) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the source store" in err and len(err.strip().splitlines()) == 1
+    assert len(apis.log) == 0
+
+
+def test_pull_with_a_corrupt_http_cache_says_so_once_and_still_fills_the_store(apis, draft, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "http.sqlite").write_bytes(b"half-written, not a database" * 100)
+    assert run("sources", "pull", str(draft), "--cache-dir", str(cache)) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("HTTP cache unusable") == 1 and "Traceback" not in captured.err
+    assert "Resolved 1 source (1 full text)" in captured.out
+    assert (cache / "sources" / "pmcid-PMC9900001.json").exists()

@@ -217,3 +217,30 @@ def test_retry_after_parsing():
     assert retry_after("7") == 7.0
     assert retry_after(None) is None and retry_after("soon") is None
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda path: path.write_bytes(b"half-written, not a database" * 100),
+    lambda path: path.mkdir(),   # cannot be opened at all, as in a read-only directory
+], ids=["corrupt", "unopenable"])
+def test_an_unusable_http_cache_is_noted_once_and_fetching_goes_on(httpserver, tmp_path, spoil):
+    spoil(tmp_path / "http.sqlite")
+    httpserver.expect_request("/x").respond_with_data("ok")
+    with HttpClient(config(), tmp_path) as client:
+        assert [client.get(httpserver.url_for("/x")).text for _ in range(2)] == ["ok", "ok"]
+    assert "http.sqlite: HTTP cache unusable" in client.cache_problem and "\n" not in client.cache_problem
+
+
+def test_a_cache_that_fills_up_stops_caching_not_fetching(httpserver, tmp_path, monkeypatch):
+    import sqlite3
+
+    from requests_cache.backends.sqlite import SQLiteDict
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SQLiteDict, "__setitem__", full)
+    httpserver.expect_request("/x").respond_with_data("ok")
+    with HttpClient(config(), tmp_path) as client:
+        assert client.get(httpserver.url_for("/x")).text == "ok"
+    assert "database or disk is full" in client.cache_problem

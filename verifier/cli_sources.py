@@ -107,11 +107,14 @@ def pull(
     if not config.email:
         _note("no contact email set (--email or VERIFIER_EMAIL); NCBI and Crossref ask for one")
     try:
+        store.ensure_writable()
         with typer.progressbar(length=len(targets), label=f"Resolving {len(targets)} sources", file=sys.stderr) as bar:
             result = pull_sources(targets, store, config, default_cache_dir(cache_dir), refresh=refresh,
                                   advance=lambda _target: bar.update(1), links=links)
     except OSError as error:
         raise _cannot_write(store, error) from None
+    for note in result.notes:
+        _note(note)
     typer.echo(pull_summary(result, store))
     if result.offline:
         _note("no source could be reached; is this machine offline? Nothing was recorded as unavailable")
@@ -286,10 +289,13 @@ def rule_context(files, options: dict, online: bool, cache_dir: Optional[Path]):
         missing = [t for t in targets if (store.get(t) is None or store.get(t).status != "ok")]
         if missing:
             try:
+                store.ensure_writable()
                 result = pull_sources(missing, store, SourcesConfig.from_options(options), default_cache_dir(cache_dir),
                                       links=links)
             except OSError as error:
                 raise _cannot_write(store, error) from None
+            for note in result.notes:
+                _note(note)
             if result.offline:
                 _note(f"--online: none of {len(missing)} missing sources could be reached (offline?)")
             elif result.failed:

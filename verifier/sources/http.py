@@ -219,11 +219,11 @@ class HttpClient:
 
         self.config = config or HttpConfig()
         self.sleep = sleep
+        self._cache_problem: str | None = None
+        backend: Any = "memory"
         if cache_dir is not None:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            backend: Any = requests_cache.SQLiteCache(str(Path(cache_dir) / "http.sqlite"))
-        else:
-            backend = "memory"
+            backend = _sqlite_cache(Path(cache_dir) / "http.sqlite", self._note_cache_problem)
         self.session = requests_cache.CachedSession(
             backend=backend,
             expire_after=timedelta(days=self.config.expire_days),
@@ -237,6 +237,15 @@ class HttpClient:
         adapter = PoliteAdapter(self.config, _HostGate(self.config))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @property
+    def cache_problem(self) -> str | None:
+        """Why responses could not be cached (or read from the cache), once; fetching went on without it."""
+        return self._cache_problem
+
+    def _note_cache_problem(self, path: Path, error: Exception) -> None:
+        if self._cache_problem is None:
+            self._cache_problem = f"{path}: HTTP cache unusable ({error}); fetched without it"
 
     def close(self) -> None:
         self.session.close()
@@ -282,6 +291,41 @@ class HttpClient:
 
     def _backoff(self, attempt: int) -> float:
         return self.config.backoff * (2 ** attempt)
+
+
+def _sqlite_cache(path: Path, on_error: Callable[[Path, Exception], None]) -> Any:
+    """The HTTP cache at ``path``, as a convenience that never fails a fetch.
+
+    A read-only or full cache directory, or a corrupt ``http.sqlite``, raised SQLite errors
+    out of every request, which read as network failures ("is this machine offline?") or
+    stopped the run. Now a response the cache cannot read is fetched, one it cannot keep
+    is used anyway, and ``on_error`` hears of the first failure.
+    """
+    import sqlite3
+
+    import requests_cache
+
+    failures = (sqlite3.Error, OSError)
+
+    class ForgivingSQLiteCache(requests_cache.SQLiteCache):
+        def get_response(self, key, default=None):
+            try:
+                return super().get_response(key, default)
+            except failures as error:
+                on_error(path, error)
+                return default
+
+        def save_response(self, response, cache_key=None, expires=None):
+            try:
+                super().save_response(response, cache_key, expires)
+            except failures as error:
+                on_error(path, error)
+
+    try:
+        return ForgivingSQLiteCache(str(path))
+    except failures as error:
+        on_error(path, error)
+        return "memory"
 
 
 def retry_after(value: str | None) -> float | None:

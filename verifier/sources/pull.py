@@ -26,6 +26,7 @@ class PullResult:
     failed: list[SourceRecord] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)          # already in the store
     offline: bool = False                                  # every fetch failed at the network level
+    notes: list[str] = field(default_factory=list)         # for the person running it, one line each
 
     @property
     def retracted(self) -> list[SourceRecord]:
@@ -83,6 +84,8 @@ def pull(targets: Iterable[str], store: SourceStore, config: SourcesConfig | Non
     finally:
         if own_client:
             client.close()
+    if client.cache_problem:
+        result.notes.append(client.cache_problem)
     network_ok = any(r.status == "ok" or (r.error or {}).get("kind") not in NETWORK_KINDS for r in outcomes)
     result.offline = not network_ok
     for record in sorted(outcomes, key=lambda r: r.key):

@@ -225,6 +225,14 @@ class SourceStore:
     def path_for(self, record: SourceRecord) -> Path:
         return self._paths.get(record.key) or self.folder / file_name(canonical(record.key))
 
+    def ensure_writable(self) -> None:
+        """Raise :class:`OSError` now, before anything is fetched, when records cannot be
+        written here: a read-only or full disk, or a file where the folder should be."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".probe-", dir=self.folder)
+        os.close(handle)
+        os.unlink(probe)
+
     def put(self, record: SourceRecord) -> Path:
         """Write a record atomically and index it under all its targets."""
         path = self.path_for(record)
