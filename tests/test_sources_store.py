@@ -57,6 +57,15 @@ def test_records_of_the_wrong_shape_are_corrupt(tmp_path, content):
     assert store.records() == [] and store.problems
 
 
+def test_a_write_cut_off_before_its_rename_leaves_the_store_as_it_was(tmp_path):
+    store = SourceStore(tmp_path)
+    path = store.put(record())
+    (tmp_path / ".tmp-k2j4h1.json").write_text('{"key": "pmcid:PMC9900001", "text": "half', encoding="utf-8")
+    after = SourceStore(tmp_path)
+    assert after.get("pmcid:PMC9900001").text == record().text and not after.problems
+    assert [r.key for r in after.records()] == ["pmcid:PMC9900001"] and path.exists()
+
+
 def test_hand_edited_text_is_used_with_a_note(tmp_path):
     store = SourceStore(tmp_path)
     path = store.put(record())

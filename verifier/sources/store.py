@@ -31,6 +31,8 @@ def _umask() -> int:
     return mask
 
 
+_TEMPORARY_PREFIX = ".tmp-"   # a record being written, renamed into place when complete
+
 # Read once, at import, in the main thread: os.umask can only be read by setting it, and
 # `sources pull` writes records from several threads.
 _RECORD_MODE = 0o666 & ~_umask()
@@ -165,9 +167,7 @@ class SourceStore:
         self._by_target = {}
         self.problems = []
         self.notes = []
-        if not self.folder.is_dir():
-            return self._by_target
-        for path in sorted(self.folder.glob("*.json")):
+        for path in self._record_files():
             record = self._read(path)
             if record is None:
                 continue
@@ -178,6 +178,12 @@ class SourceStore:
                 if existing is None or (not existing.has_text and record.has_text):
                     self._by_target[target] = record
         return self._by_target
+
+    def _record_files(self) -> Iterator[Path]:
+        """The record files, in name order. A temporary file left by a write that was cut
+        off is not one: the record it was replacing is intact, and its name is another."""
+        if self.folder.is_dir():
+            yield from sorted(p for p in self.folder.glob("*.json") if not p.name.startswith(_TEMPORARY_PREFIX))
 
     def _read(self, path: Path) -> SourceRecord | None:
         try:
@@ -204,7 +210,7 @@ class SourceStore:
     def in_use(self) -> bool:
         """Whether anyone has pulled or attached a source here: a record file, even an
         unreadable one. Against a store not in use, every source rule is silent."""
-        return self.folder.is_dir() and next(self.folder.glob("*.json"), None) is not None
+        return next(self._record_files(), None) is not None
 
     def __contains__(self, target: str) -> bool:
         return self.get(target) is not None
@@ -237,7 +243,7 @@ class SourceStore:
         """Write a record atomically and index it under all its targets."""
         path = self.path_for(record)
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
+        handle, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, suffix=".json", dir=self.folder)
         try:
             # A store is shared (committed, read by CI under another user): give records the
             # mode any new file gets, not mkstemp's owner-only 0600.
