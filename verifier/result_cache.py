@@ -17,6 +17,7 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from stat import S_ISREG
 from typing import Iterable, Iterator, Sequence
 
 from verifier import __version__
@@ -47,8 +48,15 @@ def folder_stamp(folder: Path | None) -> str:
     """Names, sizes and times of the files in a folder (the source store), or "none"."""
     if folder is None or not folder.is_dir():
         return "none"
-    entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file())
-    return hashlib.sha256(repr(entries).encode()).hexdigest()
+    entries = []
+    for path in folder.iterdir():
+        try:
+            stat = path.stat()
+        except OSError:   # gone since the folder was listed: a pull's temporary file
+            continue
+        if S_ISREG(stat.st_mode):
+            entries.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256(repr(sorted(entries)).encode()).hexdigest()
 
 
 def run_key(drafts: Sequence[tuple[str, str]], settings: Sequence[object], extra: Sequence[str]) -> str:
