@@ -19,8 +19,8 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
+from verifier.files import replacing
 from verifier.model import Diagnostic
 
 VERSION = 1
@@ -120,6 +120,7 @@ def _dump(path: str, entries: list[dict]) -> None:
     entries = sorted(entries, key=lambda e: (e.get("path", ""), e.get("line", 0), e.get("code", ""), e["fingerprint"]))
     text = json.dumps({"version": VERSION, "findings": entries}, indent=2, ensure_ascii=False) + "\n"
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        with replacing(path) as stream:
+            stream.write(text)
     except OSError as error:
         raise BaselineError(f"{path}: cannot write baseline ({error.strerror or error})") from None

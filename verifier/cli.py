@@ -90,8 +90,10 @@ def _write(text: str | Iterable[str], output_file: Optional[Path]) -> None:
         for piece in pieces:
             sys.stdout.write(piece)
         return
+    from verifier.files import replacing
+
     try:
-        with open(output_file, "w", encoding="utf-8") as handle:
+        with replacing(output_file) as handle:
             for piece in pieces:
                 handle.write(piece)
     except OSError as error:

@@ -18,24 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from verifier.files import TEMPORARY_PREFIX, replacing
 from verifier.sources.ids import canonical, kind_of, normalise_url, targets_of
 
 SCHEMA = 1
 DEFAULT_DIR = "cache"
 ENV_DIR = "VERIFIER_CACHE_DIR"
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_TEMPORARY_PREFIX = ".tmp-"   # a record being written, renamed into place when complete
-
-# Read once, at import, in the main thread: os.umask can only be read by setting it, and
-# `sources pull` writes records from several threads.
-_RECORD_MODE = 0o666 & ~_umask()
 
 # Retraction statuses that make a source unusable (retracted-source reports them).
 RETRACTED = {"retracted", "withdrawn", "removed"}
@@ -183,7 +172,7 @@ class SourceStore:
         """The record files, in name order. A temporary file left by a write that was cut
         off is not one: the record it was replacing is intact, and its name is another."""
         if self.folder.is_dir():
-            yield from sorted(p for p in self.folder.glob("*.json") if not p.name.startswith(_TEMPORARY_PREFIX))
+            yield from sorted(p for p in self.folder.glob("*.json") if not p.name.startswith(TEMPORARY_PREFIX))
 
     def _read(self, path: Path) -> SourceRecord | None:
         try:
@@ -243,22 +232,8 @@ class SourceStore:
         """Write a record atomically and index it under all its targets."""
         path = self.path_for(record)
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, suffix=".json", dir=self.folder)
-        try:
-            # A store is shared (committed, read by CI under another user): give records the
-            # mode any new file gets, not mkstemp's owner-only 0600.
-            os.fchmod(handle, _RECORD_MODE)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(record.to_json())
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        with replacing(path, newline="\n") as stream:
+            stream.write(record.to_json())
         records = self._load()
         self._paths[record.key] = path
         stale = [t for t, r in records.items() if r.key == record.key]
