@@ -6,15 +6,25 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^\w%]+")
+# The ASCII characters _NON_WORD matches, each made a space: on ASCII text str.translate
+# does _NON_WORD's work several times faster (runs of spaces are folded by the split after).
+_ASCII_NON_WORD = str.maketrans({ch: " " for ch in map(chr, range(128)) if _NON_WORD.match(ch)})
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation and spacing folded: for comparing passages."""
-    if not text.isascii():   # ASCII has no compatibility forms and no accents to drop
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():   # ASCII has no compatibility forms and no accents to drop
+        return " ".join(text.lower().translate(_ASCII_NON_WORD).split())
+    text = _without_combining(unicodedata.normalize("NFKD", text))
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def _without_combining(text: str) -> str:
+    """``text`` without its combining characters (accents), asking about each distinct
+    character once rather than about every character."""
+    marks = [ch for ch in set(text) if unicodedata.combining(ch)]
+    return text.translate(dict.fromkeys(map(ord, marks))) if marks else text
 
 
 # re.IGNORECASE matches "i" with "ı" and "İ", and "s" with "ſ"; str.lower() keeps those apart
