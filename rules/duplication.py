@@ -51,14 +51,14 @@ def passages(doc: Document) -> Passages:
             continue
         source = doc.visible if block.kind == "image" else doc.prose
         text = normalise(source[block.start:block.end])
-        if block.kind == "image" or len(text.split()) >= MIN_WORDS:
+        if block.kind == "image" or _word_count(text) >= MIN_WORDS:
             blocks.append(_passage(doc, block.start, block.end, block.kind.replace("_", " "), text, index))
     for sentence in doc.sentences:
         block = doc.blocks[sentence.block]
         if block.kind not in _PASSAGE_KINDS - {"image"} or sentence.block in doc.reference_blocks:
             continue
         text = normalise(doc.prose[sentence.start:sentence.end])
-        if len(text.split()) >= MIN_WORDS:
+        if _word_count(text) >= MIN_WORDS:
             sentences.append(_passage(doc, sentence.start, sentence.end, "sentence", text, sentence.block))
     return Passages(doc.path, blocks, sentences)
 
@@ -68,11 +68,17 @@ def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: i
                    _signature(text))
 
 
+def _word_count(text: str) -> int:
+    """The words of a normalised text, which has one space between words and none around them."""
+    return text.count(" ") + 1 if text else 0
+
+
 def _signature(text: str) -> tuple[int, ...]:
     """A few min-hashes of word trigrams: near-identical passages share at least one."""
-    tokens = text.split()
-    shingles = set(map(" ".join, zip(tokens, tokens[1:], tokens[2:]))) if len(tokens) > 2 else {" ".join(tokens)}
-    return tuple(sorted(map(zlib.crc32, map(str.encode, shingles)))[:_SIGNATURE_SIZE])
+    # Shingles made of UTF-8 words are the hashed bytes already; the words hold no ASCII spaces.
+    tokens = text.encode().split()
+    shingles = set(map(b" ".join, zip(tokens, tokens[1:], tokens[2:]))) if len(tokens) > 2 else {b" ".join(tokens)}
+    return tuple(sorted(map(zlib.crc32, shingles))[:_SIGNATURE_SIZE])
 
 
 # A passage where the comparison finds it: the index of its document's digest, and itself.
