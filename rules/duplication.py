@@ -19,6 +19,7 @@ NEAR_SIMILARITY = 92.0
 _SIGNATURE_SIZE = 4
 _PASSAGE_KINDS = {"paragraph", "list_item", "blockquote", "table", "image"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ASCII_NON_DIGITS = str.maketrans({ch: " " for ch in map(chr, range(128)) if not ch.isdigit()})
 
 
 @pickled_by_fields
@@ -64,13 +65,19 @@ def passages(doc: Document) -> Passages:
 
 
 def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: int) -> Passage:
-    return Passage(start, end, doc.position(start)[0], kind, text, tuple(_NUMBER.findall(text)), block,
-                   _signature(text))
+    return Passage(start, end, doc.position(start)[0], kind, text, _numbers(text), block, _signature(text))
 
 
 def _word_count(text: str) -> int:
     """The words of a normalised text, which has one space between words and none around them."""
     return text.count(" ") + 1 if text else 0
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """The numbers in a normalised text, where "." and "," are already spaces."""
+    if text.isascii():   # blanking all but the digits and splitting is three times faster
+        return tuple(text.translate(_ASCII_NON_DIGITS).split())
+    return tuple(_NUMBER.findall(text))
 
 
 def _signature(text: str) -> tuple[int, ...]:
