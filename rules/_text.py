@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_WORD = re.compile(r"[^\w%]+")
-# The ASCII characters _NON_WORD matches, each made a space: on ASCII text str.translate
-# does _NON_WORD's work several times faster (runs of spaces are folded by the split after).
-_ASCII_NON_WORD = str.maketrans({ch: " " for ch in map(chr, range(128)) if _NON_WORD.match(ch)})
+# A normalised passage is its runs of word characters and "%", one space apart.
+_WORD_RUN = re.compile(r"[\w%]+")
+# The other ASCII characters, each made a space: on ASCII text str.translate and a split
+# find the runs several times faster than the pattern.
+_ASCII_NON_WORD = str.maketrans({ch: " " for ch in map(chr, range(128)) if not _WORD_RUN.match(ch)})
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -17,7 +18,7 @@ def normalise(text: str) -> str:
     if text.isascii():   # ASCII has no compatibility forms and no accents to drop
         return " ".join(text.lower().translate(_ASCII_NON_WORD).split())
     text = _without_combining(unicodedata.normalize("NFKD", text))
-    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+    return " ".join(_WORD_RUN.findall(text.lower()))
 
 
 def _without_combining(text: str) -> str:
