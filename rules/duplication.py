@@ -67,7 +67,8 @@ def passages(doc: Document) -> Passages:
 
 
 def _passage(doc: Document, start: int, end: int, kind: str, text: str, block: int) -> Passage:
-    return Passage(start, end, doc.position(start)[0], kind, text, _numbers(text), block, _signature(text))
+    return Passage(start, end, doc.position(start)[0], kind, text, _numbers(text), block,
+                   _signature(text))
 
 
 def _word_count(text: str) -> int:
@@ -84,7 +85,8 @@ def _numbers(text: str) -> tuple[str, ...]:
 
 def _signature(text: str) -> tuple[int, ...]:
     """A few min-hashes of word trigrams: near-identical passages share at least one."""
-    # Shingles made of UTF-8 words are the hashed bytes already; the words hold no ASCII spaces.
+    # Split the UTF-8 bytes, not the text, so the shingles are what crc32 takes without an encoding
+    # each; a normalised text's only whitespace is single spaces, so the words are the same.
     tokens = text.encode().split()
     shingles = set(map(b" ".join, zip(tokens, tokens[1:], tokens[2:]))) if len(tokens) > 2 else {b" ".join(tokens)}
     return tuple(sorted(map(zlib.crc32, shingles))[:_SIGNATURE_SIZE])
