@@ -31,7 +31,9 @@ from verifier.sources.cited import citation_group_targets
 # Words
 # --------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_'’-]*[^\W\d_])?")
+# A word is a run of letters: hyphens and apostrophes split it ("long-term": long, term).
+_WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[a-z]+")   # the same in lower-case ASCII, a cheaper character test
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 _STOP = frozenset("""
@@ -145,8 +147,8 @@ def _words(text: str) -> list[str]:
     """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
     text = _WELLBEING.sub("wellbeing", text)
     if text.isascii():   # lowering first finds the same words (outside ASCII, "K" lowers to "k")
-        return [part for w in _WORD.findall(text.lower()) for part in w.split("-") if part]
-    return [part for w in _WORD.findall(text) for part in w.lower().split("-") if part]
+        return _ASCII_WORD.findall(text.lower())
+    return [word.lower() for word in _WORD.findall(text)]
 
 
 def _stems(text: str) -> list[str]:
