@@ -341,12 +341,14 @@ def _analyse(doc: Document) -> _Analysis:
 
 def _without_citations(doc: Document, start: int, end: int) -> str:
     """A span of prose with its citations blanked (same length, so offsets still hold)."""
-    text = list(doc.prose[start:end])
-    for citation in doc.citations_between(start, end):
-        for i in range(max(citation.start, start), min(citation.end, end)):
-            text[i - start] = " "
+    text = doc.prose[start:end]
+    for citation in doc.citations_between(start, end):   # each starts inside the span
+        blank_from, blank_to = citation.start - start, max(citation.start, min(citation.end, end)) - start
+        text = text[:blank_from] + " " * (blank_to - blank_from) + text[blank_to:]
+    if ":" not in text:
+        return text   # no identifier label to blank (a cheap test saves the search)
     # The label of a blanked identifier ("doi:", "PMID:") goes too, or it reads as a clause break.
-    return _ID_LABEL.sub(lambda m: " " * len(m.group()), "".join(text))
+    return _ID_LABEL.sub(lambda m: " " * len(m.group()), text)
 
 
 _ID_LABEL = re.compile(r"\b(?:doi|pmid|pmcid|pmc|isbn|arxiv)\s*:(?=\s|$)", re.I)
