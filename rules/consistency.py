@@ -316,7 +316,6 @@ def _analyse(doc: Document) -> _Analysis:
     for index, claim in enumerate(doc.claims):
         if claim.sentence >= 0:
             result.sentence_claims.setdefault(claim.sentence, []).append(claim)
-    df: Counter[str] = Counter()
     for index, sentence in enumerate(doc.sentences):
         block = doc.blocks[sentence.block]
         prose = block.kind in _PROSE_BLOCKS and sentence.block not in doc.reference_blocks
@@ -329,10 +328,10 @@ def _analyse(doc: Document) -> _Analysis:
         result.stems.append(stems)
         if prose:
             for stem in stems:
-                df[stem] += 1
                 result.postings.setdefault(stem, []).append(index)
     total = max(1, sum(result.prose))
-    result.idf = {stem: math.log((total + 1) / (count + 1)) + 1 for stem, count in df.items()}
+    # A stem's postings name each prose sentence holding it once: their number is its document frequency.
+    result.idf = {stem: math.log((total + 1) / (len(found) + 1)) + 1 for stem, found in result.postings.items()}
     for sentence, claims in sorted(result.sentence_claims.items()):
         if result.prose[sentence]:
             result.statements.extend(_statements(result, sentence, claims, len(result.statements)))
