@@ -145,10 +145,12 @@ _WELLBEING = re.compile(r"\bwell[- ]being\b", re.I)
 
 def _words(text: str) -> list[str]:
     """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
-    text = _WELLBEING.sub("wellbeing", text)
-    if text.isascii():   # lowering first finds the same words (outside ASCII, "K" lowers to "k")
-        return _ASCII_WORD.findall(text.lower())
-    return [word.lower() for word in _WORD.findall(text)]
+    if not text.isascii():   # lowering first could find other words (outside ASCII, "K" lowers to "k")
+        return [word.lower() for word in _WORD.findall(_WELLBEING.sub("wellbeing", text))]
+    text = text.lower()
+    if "well" in text:   # a cheap test spares most passages the search for "well-being"
+        text = _WELLBEING.sub("wellbeing", text)
+    return _ASCII_WORD.findall(text)
 
 
 def _stems(text: str) -> list[str]:
