@@ -403,22 +403,24 @@ def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: 
             continue
         clause = text[start:end]
         masked = _mask(clause, [c for c in inside], base + start)
-        durations = [c for c in inside if c.kind == "duration"]
-        time = _time_spec(clause, durations) or sentence_time
+        time = sentence_time
+        if sentence_time:   # a clause names no time point its sentence does not: no time word spans a break
+            time = _time_spec(clause, [c for c in inside if c.kind == "duration"]) or sentence_time
         words = set(_words(clause))
         stems = frozenset(_stems(masked)) - _FILLER_STEMS - _TIME_STEMS
+        population = frozenset(_stem(w) for w in words if w in _POPULATION) & _POPULATION_STEMS
+        arms = frozenset(w for w in words if w in _ARM)
+        bare_numbers = list(_bare_numbers(clause, inside, base + start))
         for kind in kinds:
             own = [c for c in inside if c.kind == kind]
             # Other figures of the clause must match too ("in 36 children" is not "in 256"),
             # except p-values and intervals, which follow from the estimate itself.
             others = tuple(sorted([_number_key(c) for c in inside if c.kind != kind and c.kind not in _DERIVED]
-                                  + list(_bare_numbers(clause, inside, base + start))))
+                                  + bare_numbers))
             found.append(_Statement(
                 index=first + len(found), sentence=sentence, start=base + start, end=base + end,
                 line=doc.position(own[0].start)[0], kind=kind, claims=own, masked=masked, stems=stems,
-                population=frozenset(_stem(w) for w in words if w in _POPULATION) & _POPULATION_STEMS,
-                arms=frozenset(w for w in words if w in _ARM), time=time, numbers=others,
-                sources=analysis.sources[sentence],
+                population=population, arms=arms, time=time, numbers=others, sources=analysis.sources[sentence],
             ))
     return found
 
