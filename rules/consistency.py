@@ -291,8 +291,8 @@ class _Analysis:
     texts: list[str] = field(default_factory=list)           # sentences without citations
     sources: list[frozenset[str]] = field(default_factory=list)
     stems: list[frozenset[str]] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
+    postings: dict[str, list[int]] = field(default_factory=dict)   # prose sentences by stem
+    prose_sentences: int = 1
     statements: list[_Statement] = field(default_factory=list)
     sentence_claims: dict[int, list[Claim]] = field(default_factory=dict)
     prose: list[bool] = field(default_factory=list)
@@ -304,8 +304,15 @@ class _Analysis:
     _block_stems: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def weight(self, stem: str) -> float:
-        found = self.idf.get(stem)
-        return found if found is not None else math.log(len(self.texts) + 2) + 1
+        """How rare a stem is in the draft's prose: its inverse document frequency, the
+        postings naming each prose sentence that holds it once.
+
+        Computed when asked: a draft's rules weigh a few of its stems, not all of them.
+        """
+        holding = self.postings.get(stem)
+        if holding is None:
+            return math.log(len(self.texts) + 2) + 1
+        return math.log((self.prose_sentences + 1) / (len(holding) + 1)) + 1
 
 
 def _analysis(doc: Document) -> _Analysis:
@@ -331,9 +338,7 @@ def _analyse(doc: Document) -> _Analysis:
         if prose:
             for stem in stems:
                 result.postings.setdefault(stem, []).append(index)
-    total = max(1, sum(result.prose))
-    # A stem's postings name each prose sentence holding it once: their number is its document frequency.
-    result.idf = {stem: math.log((total + 1) / (len(found) + 1)) + 1 for stem, found in result.postings.items()}
+    result.prose_sentences = max(1, sum(result.prose))
     for sentence, claims in sorted(result.sentence_claims.items()):
         if result.prose[sentence]:
             result.statements.extend(_statements(result, sentence, claims, len(result.statements)))
