@@ -432,16 +432,14 @@ def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: 
 
 def _mask(clause: str, claims: list[Claim], offset: int) -> str:
     """The clause in lower case with every number (digits or words) replaced by ``#``."""
-    chars = list(clause)
     for claim in claims:
-        local = claim.start - offset
         where = claim.text.find(claim.raw)
         if where >= 0 and claim.raw:
-            lo, hi = local + where, local + where + len(claim.raw)
-            for i in range(max(0, lo), min(len(chars), hi)):
-                chars[i] = "#" if i == max(0, lo) else " "
-    masked = "".join(chars)
-    return " ".join(_NUMBER.sub("#", masked).lower().split())
+            lo = max(0, claim.start - offset + where)
+            hi = min(len(clause), claim.start - offset + where + len(claim.raw))
+            if lo < hi:   # the figure's first character becomes "#", the others spaces
+                clause = clause[:lo] + "#" + " " * (hi - lo - 1) + clause[hi:]
+    return " ".join(_NUMBER.sub("#", clause).lower().split())
 
 
 def _number_key(claim: Claim) -> str:
