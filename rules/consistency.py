@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
@@ -286,6 +286,11 @@ class _Statement:
     time: frozenset[str]
     numbers: tuple[str, ...]     # every other number of the clause (years, durations, sizes)
     sources: frozenset[str]
+
+    @cached_property
+    def library_key(self) -> tuple | None:
+        """``_Library.key``, kept: the check of a draft and the library both ask for it."""
+        return _Library.key(self)
 
 
 @dataclass
@@ -601,9 +606,9 @@ def conflicting_statistics(doc: Document, context: RuleContext) -> tuple[list[Fi
     firsts: list[_Statement] = []
     findings = list(_conflicts_within(analysis, firsts))
     # Only statements with a library key can meet another draft's.
-    return findings, _Measures(doc.path, [s for s in firsts if _Library.key(s) is not None],
+    return findings, _Measures(doc.path, [s for s in firsts if s.library_key is not None],
                                [s for s in analysis.statements
-                                if s.kind not in _NOT_COMPARED and _Library.key(s) is not None])
+                                if s.kind not in _NOT_COMPARED and s.library_key is not None])
 
 
 @dataclass
@@ -682,7 +687,7 @@ class _Library:
 
     def conflict(self, statement: _Statement) -> tuple[str, _Statement] | None:
         """The first earlier mention of the statement's measure, if it agrees with none of them."""
-        key = self.key(statement)
+        key = statement.library_key
         if key is None:
             return None
         same = [m for m in self.blocks.get(key, {}).values() if same_measure(m.statement, statement)]
@@ -695,7 +700,7 @@ class _Library:
 
     def add(self, path: str, statements: list[_Statement]) -> None:
         for statement in statements:
-            key = self.key(statement)
+            key = statement.library_key
             if key is None:
                 continue
             measure = self.blocks.setdefault(key, {}).get(statement.masked)
