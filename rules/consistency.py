@@ -99,8 +99,7 @@ _TIME_WORDS = re.compile(
     r"(?P<immediate>immediately|immediate))\b",
     re.I,
 )
-# Every time word holds one of these. In lower-cased ASCII, a search for them (no case folding,
-# no word boundaries) is five times cheaper than the full one, and most passages name no time.
+# Every time word holds one of these (see _may_match): most passages name no time.
 _TIME_WORD_PARTS = re.compile(r"term|sustained|lasting|durable|maintained|baseline|follow|post|immediate")
 _TIME_CLASS = {"long": "long", "sustained": "long", "short": "short", "immediate": "short",
                "medium": "medium", "baseline": "baseline", "follow": "follow-up", "post": "post"}
@@ -170,10 +169,24 @@ def _meaningful_stem(word: str) -> str:
     return "" if stem in _STOP_STEMS else stem
 
 
+# Outside ASCII, only these letters stand for ASCII letters regardless of case: ı, ſ and the
+# Kelvin sign fold to i, s and k, and İ lowers to i and a dot.
+_ASCII_LETTER_TWINS = re.compile("[ıſKİ]")
+
+
+def _may_match(parts: re.Pattern, text: str) -> bool:
+    """Whether a passage may match a case-insensitive pattern each of whose matches holds one of
+    ``parts`` (lower-case words). They are searched for in the passage lowered, without case
+    folding or word boundaries, which is several times cheaper than the pattern itself."""
+    if not text.isascii() and _ASCII_LETTER_TWINS.search(text):
+        return True   # a twin in the passage may be a letter of a part
+    return parts.search(text.lower()) is not None
+
+
 def _time_spec(text: str, durations: Iterable[Claim]) -> frozenset[str]:
     """The time points a passage names: classes of words and the durations, in weeks."""
     spec = set()
-    if not text.isascii() or _TIME_WORD_PARTS.search(text.lower()):
+    if _may_match(_TIME_WORD_PARTS, text):
         # Each alternative of the pattern is one named group: the last group is the one that matched.
         spec.update(_TIME_CLASS[match.lastgroup] for match in _TIME_WORDS.finditer(text))
     for claim in durations:
@@ -976,10 +989,9 @@ _AVAILABILITY_CUE = re.compile(
     r"|\b(?:insufficient|no)\s+(?:clear\s+|strong\s+|reliable\s+|robust\s+|direct\s+)?(?:data|evidence)\b",
     re.I,
 )
-# Every cue holds one of these. In lower-cased ASCII, a search for them (no case folding, no
-# word boundaries) is several times cheaper than the full one, and most passages give no cue.
+# Every cue holds one of these (see _may_match): most passages give no cue.
 _AVAILABILITY_CUE_PARTS = re.compile(
-    r"not|no\s|n't|unavailable|undocumented|unreported|unclear|unknown|poorly|remain|insufficient")
+    r"not|no\s|n[’']t|unavailable|undocumented|unreported|unclear|unknown|poorly|remain|insufficient")
 _FIGURE_MENTION = re.compile(
     rf"(?<!heart )(?<!pulse )(?<!respiratory )(?<!breathing )(?<!metabolic )\b{_FIGURE_WORD}\b", re.I)
 _FIGURE_KINDS = {
@@ -1063,9 +1075,7 @@ class _Availability:
 
 def _says_unavailable(text: str) -> bool:
     """Whether a passage says that a figure or an effect is not available (the cue)."""
-    if text.isascii() and not _AVAILABILITY_CUE_PARTS.search(text.lower()):
-        return False
-    return _AVAILABILITY_CUE.search(text) is not None
+    return _may_match(_AVAILABILITY_CUE_PARTS, text) and _AVAILABILITY_CUE.search(text) is not None
 
 
 def _availability(analysis: _Analysis, sentence: int) -> list[_Availability]:
