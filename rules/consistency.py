@@ -147,7 +147,7 @@ _WELLBEING = re.compile(r"\bwell[- ]being\b", re.I)
 
 def _words(text: str) -> list[str]:
     """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
-    if not text.isascii():   # lowering first could find other words (outside ASCII, "K" lowers to "k")
+    if not text.isascii():   # lowering first could split words ("İ" lowers to i and a combining dot)
         return [word.lower() for word in _WORD.findall(_WELLBEING.sub("wellbeing", text))]
     text = text.lower()
     if "well" in text:   # a cheap test spares most passages the search for "well-being"
@@ -169,9 +169,9 @@ def _meaningful_stem(word: str) -> str:
     return "" if stem in _STOP_STEMS else stem
 
 
-# Outside ASCII, only these letters stand for ASCII letters regardless of case: ı, ſ and the
-# Kelvin sign fold to i, s and k, and İ lowers to i and a dot.
-_ASCII_LETTER_TWINS = re.compile("[ıſKİ]")
+# Outside ASCII, only these letters match an ASCII letter regardless of case but lower to
+# something else: ı and ſ (i and s under case folding) and İ (i and a combining dot).
+_ASCII_LETTER_TWINS = re.compile("[\u0131\u017f\u0130]")
 
 
 def _may_match(parts: re.Pattern, text: str) -> bool:
