@@ -1581,6 +1581,7 @@ _TOKEN_MARKS = {
 }
 
 
+_NO_CONDITIONS: frozenset[tuple] = frozenset()
 _ALL = -1  # in a windows dict: all the rule families, by ClaimFinder.matcher
 _DASH, _NOT_NUM = "dash", "not a number"  # gap marks that depend on the token, not the lexeme
 _UNBOUNDED = 1 << 20  # words a step with "+" or "*" can take
@@ -1738,11 +1739,14 @@ class ClaimFinder:
                 self.word_starts.setdefault(condition, []).append(rule)
         self.lexemes: dict[int, _Lexeme] = {}  # orth -> _facts
         self.tag_plans = {tag: self._plan(rules) for tag, rules in self.tag_starts.items()}
-        self.word_conditions: dict[tuple[str, str], set[tuple]] = {}  # (attribute, word) -> conditions it meets
+        word_conditions: dict[tuple[str, str], set[tuple]] = {}
         for condition in self.condition_bits:
             if condition[0] in ("LOWER", "ORTH"):
                 for word in condition[1]:
-                    self.word_conditions.setdefault((condition[0], word), set()).add(condition)
+                    word_conditions.setdefault((condition[0], word), set()).add(condition)
+        # (attribute, word) -> the conditions it meets
+        self.word_conditions = {key: frozenset(conditions) for key, conditions in word_conditions.items()}
+        self.starts_by_conditions: dict[frozenset[tuple], tuple] = {}  # see _starts_meeting
         # True: one pass of all the patterns over each sentence, as the windows stand for
         # (the reference the tests hold the windows to).
         self.one_pass = False
@@ -1797,18 +1801,29 @@ class ClaimFinder:
             mean_gap = _NOT_NUM
         else:
             mean_gap = False
-        holds = self.word_conditions.get(("LOWER", lower), set()) | self.word_conditions.get(("ORTH", text), set())
-        starts = tuple(set(self.any_starts).union(*(self.word_starts.get(condition, ()) for condition in holds)))
+        holds = self.word_conditions.get(("LOWER", lower), _NO_CONDITIONS) | self.word_conditions.get(("ORTH", text), _NO_CONDITIONS)
+        starts, plan, conditions = self._starts_meeting(holds)
         facts = self.lexemes[orth] = _Lexeme(
             claim_word=lower in _FREQUENCY_WORDS or lower in _FOLD_WORDS,
             is_space=lexeme.is_space,
             gap=gap,
             mean_gap=mean_gap,
-            plan=self._plan(starts) if starts else None,
-            conditions=sum(self.condition_bits[c] for c in holds),
+            plan=plan,
+            conditions=conditions,
             starts=starts,
         )
         return facts
+
+    def _starts_meeting(self, holds: frozenset[tuple]) -> tuple[tuple, tuple | None, int]:
+        """The rules that can start at a word meeting these conditions, unsorted and as _plan
+        sorts them, and the conditions' bits: worked out once for all the words that meet
+        the same conditions (most words meet none)."""
+        known = self.starts_by_conditions.get(holds)
+        if known is None:
+            starts = tuple(set(self.any_starts).union(*(self.word_starts.get(condition, ()) for condition in holds)))
+            plan = self._plan(starts) if starts else None
+            known = self.starts_by_conditions[holds] = (starts, plan, sum(self.condition_bits[c] for c in holds))
+        return known
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.verifier_claims = []
