@@ -149,7 +149,8 @@ _HEADING_MARK = re.compile(r"^#{1,6}$")
 _TERMINAL_CHARS = frozenset(".!?…")  # _terminal finds nothing in a token without one
 _FOOTNOTE = re.compile(r"^(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})$")
 
-# The sentence rules read tokens by index: a Doc, or the lighter views of _token_views.
+# The sentence rules read tokens by index: a Doc, or the lighter views of _token_views
+# (sentence_starts reads views only).
 Tokens = Sequence  # of spacy Token or _TokenView
 
 
@@ -272,8 +273,8 @@ def _boundary(doc: Tokens, i: int, kind: str, base: str | None, k: int, glued: b
     return True
 
 
-def sentence_starts(doc: Tokens) -> list[bool]:
-    """Where sentences start, token by token (of a Doc, or of its _token_views)."""
+def sentence_starts(doc: Sequence[_TokenView]) -> list[bool]:
+    """Where sentences start, token by token (of a doc's _token_views)."""
     n = len(doc)
     starts = [False] * n
     if n == 0:
@@ -286,6 +287,9 @@ def sentence_starts(doc: Tokens) -> list[bool]:
         token = doc[i]
         if starts[i]:
             current = i
+        if token.plain:
+            i += 1  # the common case: no break, heading or sentence end here
+            continue
         if token.is_space:
             if token.text.count("\n") >= 2:
                 k = _next_nonspace(doc, i + 1)
@@ -307,7 +311,7 @@ def sentence_starts(doc: Tokens) -> list[bool]:
             i = run + 1
             continue
         if _TERMINAL_CHARS.isdisjoint(text):
-            i += 1  # the common case, decided without _terminal
+            i += 1  # decided without _terminal
             continue
         kind, base = _terminal(doc, i)
         if kind is None:
@@ -365,6 +369,7 @@ class _TokenView(NamedTuple):
     is_space: bool
     like_url: bool
     lower_: str
+    plain: bool  # not whitespace, no "#" first, no . ! ? or …: sentence_starts passes it by
 
 
 _VIEWS: dict[tuple[int, int], _TokenView] = {}  # (orth, trailing space) -> view
@@ -381,7 +386,9 @@ def _token_views(doc: Doc) -> list[_TokenView]:
                 view = _VIEWS.get(keys[k])
                 if view is None:
                     lexeme = doc.vocab[orth]
-                    view = _VIEWS[keys[k]] = _TokenView(lexeme.orth_, " " if space else "", lexeme.is_space, lexeme.like_url, lexeme.lower_)
+                    text = lexeme.orth_
+                    plain = not lexeme.is_space and text[:1] != "#" and _TERMINAL_CHARS.isdisjoint(text)
+                    view = _VIEWS[keys[k]] = _TokenView(text, " " if space else "", lexeme.is_space, lexeme.like_url, lexeme.lower_, plain)
                 views[k] = view
     return views
 
