@@ -520,37 +520,39 @@ def _mark_at(doc: Doc, i: int, stop: int) -> _Mark | None:
 _HAS_DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = set(_SMALL) | set(_TENS) | set(_FRACTION_WORDS)
 _WORDS_ONLY = object()  # _number_start: _mark_at must read the words around
-_UNKNOWN = object()
+_NO_NUMBER = object()  # _number_start: the token starts no number
 _NUMBER_STARTS: dict[int, object] = {}  # orth -> _number_start(its text)
 
 
 def _number_start(text: str) -> object:
     """What _mark_at makes of a token with this text, as far as the text alone tells:
-    None, it starts no number (no digit, no number word); a float, it is that number in
-    digits, unless a scale word follows ("280 million"); else _WORDS_ONLY."""
+    _NO_NUMBER, it starts no number (no digit, no number word, or digits that are no
+    number); a float, it is that number in digits, unless a scale word follows ("280
+    million"); else _WORDS_ONLY."""
     lower = text.lower()
     if lower in _NUMBER_WORDS or _DIGIT_FRACTION.match(text):
         return _WORDS_ONLY
     if not _HAS_DIGIT.search(text):
-        return None
-    return parse_number(text)
+        return _NO_NUMBER
+    value = parse_number(text)
+    return _NO_NUMBER if value is None else value
 
 
-def mark_numbers(doc: Doc, ranges: list[tuple[int, int]]) -> list[tuple[int, _Mark]]:
+def mark_numbers(doc: Doc, ranges: list[tuple[int, int]], orths: list[int], spaces: list[int]) -> list[tuple[int, _Mark]]:
     """Mark number tokens in the token ranges, merging numbers written over several tokens.
+    ``orths`` and ``spaces`` are the doc's ORTH and SPACY arrays, as lists.
 
     Returns (token index after the merges, mark) for each number, in order."""
     marks: list[_Mark] = []
     # Only a token with a digit or a number word can start a number: try those alone, and
     # read a plain number in digits without _mark_at.
-    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-    starts = [_NUMBER_STARTS.get(orth, _UNKNOWN) for orth in orths]
-    if _UNKNOWN in starts:
+    starts = list(map(_NUMBER_STARTS.get, orths))  # None: a word not met before
+    if None in starts:
         strings = doc.vocab.strings
         for n, orth in enumerate(orths):
-            if starts[n] is _UNKNOWN:
+            if starts[n] is None:
                 starts[n] = _NUMBER_STARTS[orth] = _number_start(strings[orth])
-    candidates = [n for n, start in enumerate(starts) if start is not None]
+    candidates = [n for n, start in enumerate(starts) if start is not _NO_NUMBER]
     k = 0
     for start, stop in ranges:
         i = start
@@ -1849,16 +1851,17 @@ class ClaimFinder:
         if not numberish:
             return doc
         length = len(doc)
-        marked = mark_numbers(doc, numberish)
+        orths, spacy = doc.to_array([ORTH, SPACY]).T.tolist()
+        marked = mark_numbers(doc, numberish, orths, spacy)
         n = len(doc)
         if n != length:  # numbers were merged: the token indexes moved
             numberish = [(start, end) for start, end, start_char, end_char in sentence_spans(doc) if _numberish(text[start_char:end_char])]
+            orths, spacy = doc.to_array([ORTH, SPACY]).T.tolist()
         tag_num, tag_frac = self.tag_num, self.tag_frac
         tags = [0] * n
         for i, mark in marked:
             tags[i] = tag_frac if mark.fraction else tag_num
         marked_at = [i for i, _ in marked]
-        orths, spacy = doc.to_array([ORTH, SPACY]).T.tolist()
         lexemes = self.lexemes
         facts: list = [None] * n  # _facts of each token in a sentence that can hold a claim
         sentences = []  # (start, end, windows) of those sentences with a number in them
