@@ -25,6 +25,7 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from spacy.vocab import Vocab
 
 from verifier import extract  # noqa: F401  (registers the "verifier_claims" factory)
 from verifier.model import Claim
@@ -377,20 +378,20 @@ _VIEWS: dict[tuple[int, int], _TokenView] = {}  # (orth, trailing space) -> view
 
 def _token_views(doc: Doc) -> list[_TokenView]:
     orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-    keys = list(zip(orths, spaces))
-    views = list(map(_VIEWS.get, keys))
+    views = list(map(_VIEWS.get, zip(orths, spaces)))
     if None in views:
         for k, view in enumerate(views):
-            if view is None:
-                orth, space = keys[k]
-                view = _VIEWS.get(keys[k])
-                if view is None:
-                    lexeme = doc.vocab[orth]
-                    text = lexeme.orth_
-                    plain = not lexeme.is_space and text[:1] != "#" and _TERMINAL_CHARS.isdisjoint(text)
-                    view = _VIEWS[keys[k]] = _TokenView(text, " " if space else "", lexeme.is_space, lexeme.like_url, lexeme.lower_, plain)
-                views[k] = view
+            if view is None:  # a new token, or one met earlier in this doc
+                views[k] = _VIEWS.get((orths[k], spaces[k])) or _new_view(doc.vocab, orths[k], spaces[k])
     return views
+
+
+def _new_view(vocab: Vocab, orth: int, space: int) -> _TokenView:
+    lexeme = vocab[orth]
+    text = lexeme.orth_
+    plain = not lexeme.is_space and text[:1] != "#" and _TERMINAL_CHARS.isdisjoint(text)
+    view = _VIEWS[orth, space] = _TokenView(text, " " if space else "", lexeme.is_space, lexeme.like_url, lexeme.lower_, plain)
+    return view
 
 
 @Language.component("verifier_sentences")
