@@ -1664,6 +1664,14 @@ def _starts(rules: dict) -> list[tuple[tuple, tuple[tuple[tuple, int, int], ...]
     return sorted(starts, key=repr)
 
 
+def _union(constraints: tuple[tuple[int, int, int], ...]) -> int:
+    """The union of the condition bits of (bit, low, high) constraints."""
+    bits = 0
+    for bit, _, _ in constraints:
+        bits |= bit
+    return bits
+
+
 def sentence_spans(doc: Doc) -> list[tuple[int, int, int, int]]:
     """(start, end, start_char, end_char) of each sentence."""
     return [(sent.start, sent.end, sent.start_char, sent.end_char) for sent in doc.sents]
@@ -1904,15 +1912,15 @@ class ClaimFinder:
 
     def _plan(self, rules: tuple) -> tuple[int, list[tuple[int, list[tuple]]], list[tuple]]:
         """Rules sorted for _windows: those whose first requirement is one word right after
-        the first, by that word's condition bit (with the union of those bits), and the rest."""
+        the first, by that word's condition bit (with the union of those bits), and the rest;
+        each as (constraints left to check, the union of their bits, words, family)."""
         by_bit: dict[int, list[tuple]] = {}
         rest = []
-        for rule in rules:
-            constraints = rule[0]
+        for constraints, total, family in rules:
             if constraints and constraints[0][1:] == (1, 1):
-                by_bit.setdefault(constraints[0][0], []).append((constraints[1:], *rule[1:]))
+                by_bit.setdefault(constraints[0][0], []).append((constraints[1:], _union(constraints[1:]), total, family))
             else:
-                rest.append(rule)
+                rest.append((constraints, _union(constraints), total, family))
         return sum(by_bit), list(by_bit.items()), rest
 
     def _windows(self, facts: list[_Lexeme], tags: list[int], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
@@ -1924,6 +1932,11 @@ class ClaimFinder:
         tag_bits = self.tag_bits
         masks = [facts[i].conditions | tag_bits[tags[i]] if tags[i] else facts[i].conditions for i in words]
         count = len(words)
+        # The conditions that some word after each word meets: a rule that needs another one
+        # opens no window there, and most rules are passed over so, without a scan.
+        later = [0] * count
+        for w in range(count - 2, -1, -1):
+            later[w] = later[w + 1] | masks[w + 1]
         windows: dict[int, list[tuple[int, int]]] = {}
         tag_starts, tag_plans = self.tag_starts, self.tag_plans
         for w in [w for w, i in enumerate(words) if tags[i] or facts[i].plan]:
@@ -1937,8 +1950,9 @@ class ClaimFinder:
             candidates = plan[2]
             if after & plan[0]:
                 candidates = [rule for bit, rules in plan[1] if after & bit for rule in rules] + candidates
-            for constraints, total, family in candidates:
-                if total <= widths.get(family, 0):
+            present = later[w]
+            for constraints, needs, total, family in candidates:
+                if needs & present != needs or total <= widths.get(family, 0):
                     continue
                 for bit, low, high in constraints:
                     k = w + low
