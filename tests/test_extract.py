@@ -607,3 +607,20 @@ def test_ci_upper_bound_with_space_grouped_thousands():
     # An ordinary interval next to a count is left as it is.
     [ci] = [c for c in analyse(["The OR was 1.2 (95% CI 1.1-1.4) 120 patients."])[0].claims if c.kind == "ci"]
     assert (ci.low, ci.high) == (1.1, 1.4)
+
+
+# re.I matches these letters to ASCII ones that str.lower() leaves them apart from.
+_CASE_TWINS = str.maketrans({"s": "ſ", "i": "ı", "k": "K"})
+
+
+@pytest.mark.parametrize("hedge", sorted(extract._HEDGES))
+def test_a_hedge_spelt_with_a_letter_only_case_folding_matches_reads_as_the_hedge(hedge):
+    plain = claims_of(f"Symptoms eased in {hedge} 45% of adults.")
+    odd = claims_of(f"Symptoms eased in {hedge.translate(_CASE_TWINS)} 45% of adults.")
+    assert [(c.kind, c.value, c.operator) for c in odd] == [(c.kind, c.value, c.operator) for c in plain]
+
+
+def test_a_trailing_comparison_spelt_with_a_dotless_i_keeps_its_direction():
+    assert [c.operator for c in claims_of("Pain eased in 45% or hıgher of adults.")] == [">="]
+    assert [c.operator for c in claims_of("Symptoms lasted 3 weeks or longer.")] == [">="]
+    assert [c.operator for c in claims_of("Symptoms lasted 3 weeks or less.")] == ["<="]

@@ -15,6 +15,8 @@ _PIECES = [
     " p < ", "n = ", "twenty-one", "two-thirds", "half of the ", "one in ", " percent", " weeks",
     " patients", " times", "twice a week", "Fig. ", "e.g. ", "et al.", "J. ", "x10-", "#", "é",
     "中文", "🙂", "Approximately ", "upwards of ", "from ", " to ", "mean ", "±", "IQR ", "aOR=",
+    # Letters re.I matches to ASCII ones that str.lower() keeps apart.
+    "ſome ", "wıthın ", " or hıgher", "İ", "K",
 ]
 
 texts = st.one_of(

@@ -278,7 +278,7 @@ _HEDGE_BEFORE_REVERSED = re.compile(
     re.I,
 )
 _HEDGE_AFTER = re.compile(
-    r"^\s*(?P<hedge>(?:or|and)\s+(?P<word>more|longer|greater|higher|above|over|less|fewer|shorter|lower|below|under))\b",
+    r"^\s*(?P<hedge>(?:or|and)\s+(?:(?P<more>more|longer|greater|higher|above|over)|less|fewer|shorter|lower|below|under))\b",
     re.I,
 )
 _SIGN_BEFORE = re.compile(r"(?P<sign><=|>=|=<|=>|[<>≤≥≦≧⩽⩾~≈∼])\s*$")
@@ -1528,6 +1528,16 @@ def _balance(ctx: _Context, draft: _Draft) -> None:
         break
 
 
+def _hedge_key(hedge: str) -> str:
+    """The key of ``_HEDGES`` that a matched hedge spells. ``re.I`` also matches letters that
+    ``str.lower`` leaves alone ("ſome" with a long s, "wıthın" with a dotless i): those
+    are looked for the way the pattern found them."""
+    word = " ".join(hedge.lower().split())
+    if word in _HEDGES:
+        return word
+    return next(key for key in _HEDGES if re.fullmatch(re.escape(key).replace(r"\ ", " "), word, re.I))
+
+
 def _hedge_before(text: str) -> tuple[int, str] | None:
     """Where the hedge that ends text starts, and the hedge as written; or None."""
     match = _HEDGE_BEFORE_REVERSED.match(text[::-1])
@@ -1558,7 +1568,7 @@ def _finish(ctx: _Context, draft: _Draft) -> None:
     hedge = _hedge_before(before_text)
     if hedge:
         hedge_start, hedge_text = hedge
-        word = re.sub(r"\s+", " ", hedge_text.lower())
+        word = _hedge_key(hedge_text)
         keep = True
         if draft.kind == "duration" and word in ("over", "under", "some"):
             # "over 3 months" usually says when, not how much; "for over 3 months" says how long.
@@ -1573,9 +1583,9 @@ def _finish(ctx: _Context, draft: _Draft) -> None:
     after_text = ctx.text[end_char: end_char + 30]
     trailing = _HEDGE_AFTER.match(after_text)
     if trailing and draft.kind in ("percent", "duration", "sample_size", "count", "other"):
-        word = trailing.group("word").lower()
         draft.hedge = trailing.group("hedge")
-        draft.operator = ">=" if word in ("more", "longer", "greater", "higher", "above", "over") else "<="
+        # By the group, not the word lower-cased: re.I matches "hıgher" (dotless i) too.
+        draft.operator = ">=" if trailing.group("more") else "<="
 
 
 # The Matcher calls back into Python for every "IN" set and every extension attribute,
