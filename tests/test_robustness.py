@@ -22,7 +22,9 @@ from conftest import check_masks
 from verifier.citations import find_citations
 from verifier.cli import main
 from verifier.document import build_document, build_documents
+from verifier.engine import lint
 from verifier.reader import MAX_DRAFT_BYTES, BinaryInput, InputError, decode, read_draft
+from verifier.settings import Settings
 
 # -- what hostile text is made of -------------------------------------------------------
 
@@ -114,6 +116,18 @@ def test_document_build_takes_any_text(texts, suffix):
     assert [doc.text for doc in docs] == texts
     for doc in docs:
         check_document(doc)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(hostile_text, min_size=1, max_size=3))
+def test_every_rule_takes_any_text_and_places_its_findings_in_the_file(texts):
+    files = [(f"{n}-draft.md", text) for n, text in enumerate(texts)]
+    for diagnostic in lint(files, Settings()).diagnostics:
+        text = texts[int(diagnostic.path.split("-", 1)[0])]
+        assert 1 <= diagnostic.line <= text.count("\n") + text.count("\r") + 1
+        assert diagnostic.column >= 1 and (diagnostic.end_line, diagnostic.end_column) >= (diagnostic.line, diagnostic.column)
+        for place in diagnostic.related:
+            assert place.path in {path for path, _ in files} and place.line >= 1
 
 
 # -- cases random text rarely reaches -----------------------------------------------------
