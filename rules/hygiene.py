@@ -102,6 +102,10 @@ _STARTER_WORDS = frozenset(_SENTENCE_STARTERS.split("|")) | {"Through", "Explori
 _FOOTNOTE_DIGIT = re.compile(
     rf"(?<=[a-z)\]][.!?])(?:[ \t]+(?P<spaced>\d{{1,3}})|(?P<attached>\d{{1,3}}))[ \t]+(?=(?:{_SENTENCE_STARTERS})\b)"
 )
+# What every footnote digit sits in: a closing mark, digits, a capital. re finds it by a fast scan
+# for the mark (the look-behind that starts _FOOTNOTE_DIGIT rules that scan out), so most
+# blocks skip the slow pattern.
+_FOOTNOTE_CANDIDATE = re.compile(r"[.!?][ \t]*\d{1,3}[ \t]+[A-Z]")
 # "Fig.1 The..." is a label, not a footnote.
 _ABBREVIATION_BEFORE = re.compile(r"\b(?:fig|figs|no|vol|ref|refs|eq|sect|ch|pt|pp|p|ver|art|tab|table|step|phase)\.$", re.I)
 
@@ -258,7 +262,7 @@ def _furniture(text: str, visible: str, lowered: str) -> list[tuple[int, int]]:
     if "Home" in text or "»" in text or "›" in text:
         spans += [m.span() for m in _BREADCRUMB.finditer(text)]
     if ";" in text:
-        spans += [m.span("list") for m in _KEYWORD_LIST.finditer(text.rstrip())]
+        spans += _keyword_lists(text)
     if "|" in text:
         spans += _page_title_pipes(text, visible)
     if "##" in text:
@@ -266,6 +270,15 @@ def _furniture(text: str, visible: str, lowered: str) -> list[tuple[int, int]]:
             words = re.match(r"[ \t]*#{2,6}[ \t]+((?:\S+[ \t]?){1,6})", text[match.start():])
             spans.append((match.start() + 1, match.start() + (words.end(1) if words else len(match.group()))))
     return sorted((s, e) for s, e in spans if e > s)
+
+
+def _keyword_lists(text: str) -> list[tuple[int, int]]:
+    """A keyword list ending the block. Its last item, after the block's last semicolon, has
+    at most four words: the pattern, tried at every position, runs only on blocks that end so."""
+    text = text.rstrip()
+    if len(text[text.rfind(";") + 1:].split()) > 4:
+        return []
+    return [m.span("list") for m in _KEYWORD_LIST.finditer(text)]
 
 
 def _page_title_pipes(text: str, visible: str) -> list[tuple[int, int]]:
@@ -306,6 +319,8 @@ def _snippet_joins(doc: Document, block: Block, text: str) -> list[tuple[int, in
 
 def _footnote_digits(text: str, visible: str) -> list[tuple[int, int]]:
     spans = []
+    if not _FOOTNOTE_CANDIDATE.search(text):
+        return spans
     for match in _FOOTNOTE_DIGIT.finditer(text):
         if match.group("attached") and _ABBREVIATION_BEFORE.search(text[max(0, match.start() - 8):match.start()]):
             continue
