@@ -401,10 +401,12 @@ _CURRENT_STATUS_BEFORE = re.compile(r"\b(?:who|whom|those)\b[^.;,]{0,24}$|\b(?:w
 _CURRENT_STATUS_AFTER = re.compile(r"^\s+(?!being\b)\w+ing\b", re.I)
 # Every wording _RELATIVE or _AS_OF_DATE finds holds one of these, lower-cased: sentences
 # without any skip both patterns.
-_RELATIVE_WORDS = ("as of ", "as at ", "at the time of", "at present", "presently", "nowadays", "to date", "thus far",
+_RELATIVE_WORDS = ("as of ", "as at ", "at the time of writing", "at the time of publication",
+                   "at the time of this writing", "at present", "presently", "nowadays", "to date", "thus far",
                    "until now", "today,", "this year", "this month", "this week", "this decade", "last year",
-                   "last month", "last week", "next year", "next month", "next week", "recent", "latest ", "new ",
-                   "currently")
+                   "last month", "last week", "next year", "next month", "next week", "recent", "latest ",
+                   "new stud", "new research", "new trial", "new review", "new report", "new survey",
+                   "new analysis", "new data", "new evidence", "new findings", "currently")
 _STALE_BLOCKS = {"paragraph", "list_item", "blockquote", "table"}
 
 
@@ -434,11 +436,15 @@ themselves.""",
 )
 def stale_timeframe(doc: Document, context: RuleContext) -> Iterator[Finding]:
     lowered = _folded_prose(doc)
+    # Sentences need testing only for the wordings their document holds: most hold none.
+    wordings = tuple(words for words in _RELATIVE_WORDS if words in lowered)
+    if not wordings:
+        return
     for sentence in doc.sentences:
         block = doc.blocks[sentence.block]
         if block.kind not in _STALE_BLOCKS or sentence.block in doc.reference_blocks:
             continue
-        if not _holds_any(lowered[sentence.start:sentence.end], _RELATIVE_WORDS):
+        if not _holds_any(lowered[sentence.start:sentence.end], wordings):
             continue
         text = doc.prose[sentence.start:sentence.end]
         dated = list(_AS_OF_DATE.finditer(text))
