@@ -228,7 +228,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
     direct = _OF_NUMBER.match(after)
     if direct and not _YEAR.fullmatch(direct.group("n")):
         return _Denominator(int(direct.group("n").replace(",", "")), "direct")
-    stated = _COUNT_BEFORE.search(before) or _COUNT_AFTER.match(after)
+    stated = _count_before(before) or _COUNT_AFTER.match(after)
     if stated:
         k, n = (stated.group("k") or stated.group("k2")), (stated.group("n") or stated.group("n2"))
         if _YEAR.fullmatch(n):  # "in 2019/2020 (45%)"
@@ -237,8 +237,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
     # A count in brackets right after a share is usually its numerator: "45% (n = 36)".
     if re.match(r"^\s*[(\[]\s*(?:n\s*=\s*)?\d", after, re.I):
         return None
-    sentence_text = doc.sentence_text(claim.sentence)
-    if _ARM_CUES.search(sentence_text):
+    if _compares_groups(doc, claim.sentence):
         return None
     group = _OF_GROUP.match(after)
     noun = None
@@ -269,6 +268,23 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
         return None
     source = next(study_claims[t] for t in sorted(study) if t in study_claims)
     return _Denominator(next(iter(values)), "study", source=source)
+
+
+def _count_before(before: str) -> re.Match | None:
+    """A count written before a share ("19/36 (", "(19/36, "). It ends on the bracket that opens
+    the share or on a comma inside one: only then is the pattern, tried at every position, run."""
+    if not before.rstrip().endswith(("(", "[", ",", ";")):
+        return None
+    return _COUNT_BEFORE.search(before)
+
+
+def _compares_groups(doc: Document, sentence: int) -> bool:
+    """Whether a sentence compares arms or subgroups: asked once per sentence, not once per
+    share or mean in it."""
+    answers = doc.memo("plausibility.compares-groups", lambda d: {})
+    if sentence not in answers:
+        answers[sentence] = bool(_ARM_CUES.search(doc.sentence_text(sentence)))
+    return answers[sentence]
 
 
 def _study_sizes(doc: Document) -> tuple[dict[str, set[int]], dict[str, Claim]]:
@@ -376,7 +392,7 @@ def _integer_mean_sample(doc: Document, index: int, by_sentence: dict[int, list[
     sentence = doc.sentence_text(claim.sentence)
     if not (_COUNT_MEAN.search(claim.text) or _COUNT_MEAN.search(sentence) or _SINGLE_ITEM.search(sentence)):
         return None
-    if _ARM_CUES.search(sentence):
+    if _compares_groups(doc, claim.sentence):
         return None
     means = [i for i in by_sentence.get(claim.sentence, ()) if doc.claims[i].kind == "mean"
              and doc.claims[i].label in {"mean", "average", "M"}]
