@@ -9,7 +9,7 @@ from typing import Iterator
 from verifier.document import Document
 from verifier.model import Claim, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
-from verifier.rules._text import PEOPLE_NOUNS
+from verifier.rules._text import PEOPLE_NOUNS, folded
 
 # "150% of patients" cannot be; "150% of the recommended intake" or "a 150% increase" can.
 _SHARE_OF_PEOPLE = re.compile(
@@ -616,6 +616,8 @@ def _bracket_groups(text: str) -> tuple[list[int], list[int]]:
 def _significance_findings(doc: Document, sentence: int, indexes: list[int]) -> Iterator[Finding]:
     start = doc.sentences[sentence].start
     text = doc.sentence_text(sentence)
+    if "significan" not in folded(text):
+        return  # every wording compared holds it: "significant(ly)", "insignificant", "significance"
     groups, breaks = _bracket_groups(text)
 
     def clause(offset: int) -> int:
