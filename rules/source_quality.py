@@ -306,17 +306,19 @@ def weak_source(doc: Document, context: RuleContext) -> Iterator[Finding]:
         ))
 
     # 2. Passages pasted from a low-tier page, recognised by the page title left in them.
-    site_keys = dict(tiers.weak_site_keys)
+    cited_keys: dict[str, str] = {}
     first_citation: dict[str, Citation] = {}
     for citation in doc.citations:
         verdict = verdicts[id(citation)]
         if verdict is not None and verdict.weak:
             first_citation.setdefault(verdict.domain, citation)
             if citation.target.startswith("url:"):
-                host = host_of(citation.target[4:])
-                site_keys[registrable_name(host)] = verdict.domain
-    site_keys = {k: v for k, v in site_keys.items() if len(k) >= _MIN_SITE_KEY}
-    if site_keys:
+                key = registrable_name(host_of(citation.target[4:]))
+                if len(key) >= _MIN_SITE_KEY:
+                    cited_keys[key] = verdict.domain
+    # The listed sites' names are copied only for a document that cites weak sites of its own.
+    site_keys = {**tiers.weak_site_keys, **cited_keys} if cited_keys else tiers.weak_site_keys
+    if site_keys and "|" in doc.prose:  # every page title holds a pipe
         findings.extend(_pasted_passages(doc, tiers, site_keys, first_citation))
 
     # 3. Commercial sites and content farms cited elsewhere: once per domain, leaving out
@@ -376,7 +378,7 @@ def _inline_company(doc: Document, sources: _Sources, verdicts: dict) -> tuple[s
     return accompanied, alone
 
 
-def _pasted_passages(doc: Document, tiers: DomainTiers, site_keys: dict[str, str],
+def _pasted_passages(doc: Document, tiers: DomainTiers, site_keys: Mapping[str, str],
                      first_citation: dict[str, Citation]) -> Iterator[Finding]:
     for index, block in enumerate(doc.blocks):
         if block.kind not in _PASSAGE_BLOCKS or index in doc.reference_blocks:
@@ -409,7 +411,7 @@ def _pasted_passages(doc: Document, tiers: DomainTiers, site_keys: dict[str, str
             break  # one finding per passage
 
 
-def _site_after(text: str, pos: int, site_keys: dict[str, str]) -> tuple[str, int, int] | None:
+def _site_after(text: str, pos: int, site_keys: Mapping[str, str]) -> tuple[str, int, int] | None:
     key, end = "", pos
     for _ in range(4):
         match = _SITE_WORD.match(text, pos)
@@ -425,7 +427,7 @@ def _site_after(text: str, pos: int, site_keys: dict[str, str]) -> tuple[str, in
     return None
 
 
-def _site_before(text: str, pos: int, site_keys: dict[str, str]) -> tuple[str, int, int] | None:
+def _site_before(text: str, pos: int, site_keys: Mapping[str, str]) -> tuple[str, int, int] | None:
     head = text[:pos].rstrip()
     words = list(re.finditer(r"\S+", head[max(0, len(head) - 200):]))[-4:]
     offset = max(0, len(head) - 200)
