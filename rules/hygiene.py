@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator
 
 from verifier.document import Document
@@ -15,68 +16,88 @@ from verifier.rules._text import folded
 _TEXT_BLOCKS = {"paragraph", "list_item", "blockquote"}
 _APOSTROPHE = r"['’]"
 
+# The long patterns run only on text that holds one of their phrases. Each is built by a
+# cached function, compiled the first time a draft needs it: a one-draft check (a pre-commit
+# hook) does not pay for compiling the ones its draft never reaches.
+
 # --- generation-artifact -------------------------------------------------------------
 
-# An assistant talking about itself, its search results or the user's question.
-_NON_ANSWER = re.compile(
-    rf"""
-    \bas\ an\ AI(?:\ (?:language\ model|assistant|model|system|chatbot))?,?\ I\b
-  | \bas\ an?\ (?:large\ )?language\ model,?\ I\b
-  | \bI(?:{_APOSTROPHE}m|\ am)\ (?:just\ |only\ )?an\ AI\b
-  | \bI(?:\ cannot|\ can\ ?not|\ can{_APOSTROPHE}t|\ am\ unable\ to|{_APOSTROPHE}m\ unable\ to|\ am\ not\ able\ to)\s+
-        (?:provide|browse|verify|retrieve)\b
-  | \bI\ (?:do\ not|don{_APOSTROPHE}t)\ have\ (?:real[- ]time|access\ to\ (?:real[- ]time|the\ internet|current|up[- ]to[- ]date)|the\ ability\ to\ (?:browse|access))
-  | \bmy\ (?:knowledge\ cut-?off|training\ (?:data|cut-?off))\b
-  | \bas\ of\ my\ (?:last|latest)\ (?:update|knowledge|training)\b
-  | \bI\ (?:apologi[sz]e|{_APOSTROPHE}m\ sorry|am\ sorry)\b,?\ but\b
-  | \b(?:the|these|my)\ (?:provided\ |available\ |given\ )?search\ results\ (?:do|does|did)(?:\ not|n{_APOSTROPHE}t)\b
-  | \b(?:based\ on|according\ to)\ the\ (?:provided\ |available\ |given\ )?search\ results\b
-  | \bthe\ (?:provided|given)\ (?:sources|context|documents?|texts?|information|excerpts?)\ (?:do|does|did)(?:\ not|n{_APOSTROPHE}t)\b
-  | \b(?:answer|respond)\ (?:to\ )?your\ query\b
-  | \bto\ your\ query\b
-  | \bthere\ (?:is|are|was|were)\ no\ specific\ (?:percentages?|figures?|statistics?|numbers?)\ (?:available|provided|given|reported|mentioned)\b
-  | \b(?:Certainly|Sure)!\ Here(?:{_APOSTROPHE}s|\ is|\ are)\b
-    """,
-    re.I | re.X,
-)
-# Every alternative of _NON_ANSWER holds one of these, lower-cased: most blocks hold none and
-# skip the pattern, which is slow for trying each alternative at every position.
+
+@cache
+def _non_answer_pattern() -> re.Pattern[str]:
+    """An assistant talking about itself, its search results or the user's question."""
+    return re.compile(
+        rf"""
+        \bas\ an\ AI(?:\ (?:language\ model|assistant|model|system|chatbot))?,?\ I\b
+      | \bas\ an?\ (?:large\ )?language\ model,?\ I\b
+      | \bI(?:{_APOSTROPHE}m|\ am)\ (?:just\ |only\ )?an\ AI\b
+      | \bI(?:\ cannot|\ can\ ?not|\ can{_APOSTROPHE}t|\ am\ unable\ to|{_APOSTROPHE}m\ unable\ to|\ am\ not\ able\ to)\s+
+            (?:provide|browse|verify|retrieve)\b
+      | \bI\ (?:do\ not|don{_APOSTROPHE}t)\ have\ (?:real[- ]time|access\ to\ (?:real[- ]time|the\ internet|current|up[- ]to[- ]date)|the\ ability\ to\ (?:browse|access))
+      | \bmy\ (?:knowledge\ cut-?off|training\ (?:data|cut-?off))\b
+      | \bas\ of\ my\ (?:last|latest)\ (?:update|knowledge|training)\b
+      | \bI\ (?:apologi[sz]e|{_APOSTROPHE}m\ sorry|am\ sorry)\b,?\ but\b
+      | \b(?:the|these|my)\ (?:provided\ |available\ |given\ )?search\ results\ (?:do|does|did)(?:\ not|n{_APOSTROPHE}t)\b
+      | \b(?:based\ on|according\ to)\ the\ (?:provided\ |available\ |given\ )?search\ results\b
+      | \bthe\ (?:provided|given)\ (?:sources|context|documents?|texts?|information|excerpts?)\ (?:do|does|did)(?:\ not|n{_APOSTROPHE}t)\b
+      | \b(?:answer|respond)\ (?:to\ )?your\ query\b
+      | \bto\ your\ query\b
+      | \bthere\ (?:is|are|was|were)\ no\ specific\ (?:percentages?|figures?|statistics?|numbers?)\ (?:available|provided|given|reported|mentioned)\b
+      | \b(?:Certainly|Sure)!\ Here(?:{_APOSTROPHE}s|\ is|\ are)\b
+        """,
+        re.I | re.X,
+    )
+
+
+# Every alternative of the non-answer pattern holds one of these, lower-cased: most blocks hold
+# none and skip the pattern, which is slow for trying each alternative at every position.
 _NON_ANSWER_WORDS = ("an ai", "language model", "i can", "unable to", "not able to", "i do", "my knowledge cut",
                      "my training", "as of my", "apologi", "sorry", "search results", "the provided", "the given",
                      "your query", "no specific", "! here")
 
-# Page furniture that never belongs in an article body.
-_FURNITURE = re.compile(
-    r"""
-    \bskip\ to\ (?:the\ )?(?:main\ )?(?:content|navigation|search)\b
-  | \bjump\ to\ (?:the\ )?(?:main\ )?(?:content|navigation)\b
-  | \bopens?\ in\ (?:a\ )?(?:separate|new)\ (?:window|tab)\b
-  | \bwe\ use\ cookies\b
-  | \baccept\ (?:all\ )?cookies\b
-  | \b(?:subscribe|sign\ up)\ (?:to|for)\ our\ newsletter\b
-  | \bwas\ this\ (?:page|article)\ helpful\b
-  | \bthis\ article\ has\ been\ cited\ by\ other\ articles\ in\ PMC\b
-  | \bback\ to\ top\b
-    """,
-    re.I | re.X,
-)
+
+@cache
+def _furniture_pattern() -> re.Pattern[str]:
+    """Page furniture that never belongs in an article body."""
+    return re.compile(
+        r"""
+        \bskip\ to\ (?:the\ )?(?:main\ )?(?:content|navigation|search)\b
+      | \bjump\ to\ (?:the\ )?(?:main\ )?(?:content|navigation)\b
+      | \bopens?\ in\ (?:a\ )?(?:separate|new)\ (?:window|tab)\b
+      | \bwe\ use\ cookies\b
+      | \baccept\ (?:all\ )?cookies\b
+      | \b(?:subscribe|sign\ up)\ (?:to|for)\ our\ newsletter\b
+      | \bwas\ this\ (?:page|article)\ helpful\b
+      | \bthis\ article\ has\ been\ cited\ by\ other\ articles\ in\ PMC\b
+      | \bback\ to\ top\b
+        """,
+        re.I | re.X,
+    )
+
+
 _FURNITURE_WORDS = ("skip to", "jump to", "window", "new tab", "separate tab", "cookies", "newsletter", "was this",
                     "cited by other", "back to top")
-# Title-case furniture: the same words in lower case are ordinary prose.
-_FURNITURE_CASED = re.compile(
-    r"""
-    \b(?:Article|PubMed|CrossRef|CAS)\ Google\ Scholar\b
-  | \bGoogle\ Scholar\ (?:CrossRef|PubMed)\b
-  | \b(?:Download|View)\ (?:PDF|Citation|Full\ Text|Article)\b
-  | \b(?:Free\ )?Full\ Text\ (?:PDF|HTML|Links)\b
-  | \bShare\ (?:this\ (?:article|page|post)|on\ (?:Facebook|Twitter|X|LinkedIn|WhatsApp))\b
-  | \bRelated\ (?:Articles|Posts|Stories)\b
-  | \bYou\ (?:May|may|Might|might)\ [Aa]lso\ [Ll]ike\b
-  | \bCookie\ (?:Settings|Preferences)\b
-  | (?:^|(?<=[.!?]\ ))(?:Advertisement|ADVERTISEMENT)(?=\s*$|\s+[A-Z])
-    """,
-    re.X | re.M,
-)
+
+
+@cache
+def _cased_furniture_pattern() -> re.Pattern[str]:
+    """Title-case furniture: the same words in lower case are ordinary prose."""
+    return re.compile(
+        r"""
+        \b(?:Article|PubMed|CrossRef|CAS)\ Google\ Scholar\b
+      | \bGoogle\ Scholar\ (?:CrossRef|PubMed)\b
+      | \b(?:Download|View)\ (?:PDF|Citation|Full\ Text|Article)\b
+      | \b(?:Free\ )?Full\ Text\ (?:PDF|HTML|Links)\b
+      | \bShare\ (?:this\ (?:article|page|post)|on\ (?:Facebook|Twitter|X|LinkedIn|WhatsApp))\b
+      | \bRelated\ (?:Articles|Posts|Stories)\b
+      | \bYou\ (?:May|may|Might|might)\ [Aa]lso\ [Ll]ike\b
+      | \bCookie\ (?:Settings|Preferences)\b
+      | (?:^|(?<=[.!?]\ ))(?:Advertisement|ADVERTISEMENT)(?=\s*$|\s+[A-Z])
+        """,
+        re.X | re.M,
+    )
+
+
 _FURNITURE_CASED_WORDS = ("Google Scholar", "Download ", "View ", "Full Text ", "Share ", "Related ", "You ",
                           "Cookie ", "Advertisement", "ADVERTISEMENT")
 # "Title | Site Name" or "| Full Text": pipes are table syntax, never prose.
@@ -86,11 +107,16 @@ _KEYWORD_ITEM = r"[A-Z][\w'-]*(?:[ \t][\w'-]+){0,3}"
 _KEYWORD_LIST = re.compile(rf"(?:(?<=[.!?])|^)[ \t]*(?:(?:\.{{3}}|…)[ \t]*)?(?P<list>(?:{_KEYWORD_ITEM};[ \t]){{2,}}{_KEYWORD_ITEM})[ \t]*$")
 # "### Related post" flattened into a paragraph: heading marks in mid-line.
 _INLINE_HEADING = re.compile(r"(?<=\S)[ \t]+#{2,6}[ \t]+(?=[A-Z0-9])")
-# Breadcrumbs: "Home > Health > Depression", "Blog » Music therapy » Depression".
-_BREADCRUMB = re.compile(
-    r"\bHome[ \t]*(?:>|»|›|/)[ \t]*[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*(?:>|»|›|/)[ \t]*[A-Z][\w'-]*"
-    r"|[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*[»›][ \t]*[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*[»›][ \t]*[A-Z][\w'-]*"
-)
+
+
+@cache
+def _breadcrumb_pattern() -> re.Pattern[str]:
+    """Breadcrumbs: "Home > Health > Depression", "Blog » Music therapy » Depression"."""
+    return re.compile(
+        r"\bHome[ \t]*(?:>|»|›|/)[ \t]*[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*(?:>|»|›|/)[ \t]*[A-Z][\w'-]*"
+        r"|[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*[»›][ \t]*[A-Z][\w'-]*(?:[ \t]+[\w'-]+){0,3}[ \t]*[»›][ \t]*[A-Z][\w'-]*"
+    )
+
 
 # A flattened footnote number between sentences: "24 times. 1 The authors", "depression.12 The".
 _SENTENCE_STARTERS = (
@@ -99,12 +125,19 @@ _SENTENCE_STARTERS = (
     "Because|Thus|Therefore|Similarly|Finally|Both|Each|Participants|Patients|Researchers|Studies|Results"
 )
 _STARTER_WORDS = frozenset(_SENTENCE_STARTERS.split("|")) | {"Through", "Exploring", "Harnessing"}
-_FOOTNOTE_DIGIT = re.compile(
-    rf"(?<=[a-z)\]][.!?])(?:[ \t]+(?P<spaced>\d{{1,3}})|(?P<attached>\d{{1,3}}))[ \t]+(?=(?:{_SENTENCE_STARTERS})\b)"
-)
+
+
+@cache
+def _footnote_digit_pattern() -> re.Pattern[str]:
+    """The footnote number, between a sentence's closing mark and the next sentence's first word."""
+    return re.compile(
+        rf"(?<=[a-z)\]][.!?])(?:[ \t]+(?P<spaced>\d{{1,3}})|(?P<attached>\d{{1,3}}))[ \t]+(?=(?:{_SENTENCE_STARTERS})\b)"
+    )
+
+
 # What every footnote digit sits in: a closing mark, digits, a capital. re finds it by a fast scan
-# for the mark (the look-behind that starts _FOOTNOTE_DIGIT rules that scan out), so most
-# blocks skip the slow pattern.
+# for the mark (the look-behind that starts the footnote-digit pattern rules that scan out), so
+# most blocks skip the slow pattern.
 _FOOTNOTE_CANDIDATE = re.compile(r"[.!?][ \t]*\d{1,3}[ \t]+[A-Z]")
 # "Fig.1 The..." is a label, not a footnote.
 _ABBREVIATION_BEFORE = re.compile(r"\b(?:fig|figs|no|vol|ref|refs|eq|sect|ch|pt|pp|p|ver|art|tab|table|step|phase)\.$", re.I)
@@ -232,7 +265,7 @@ def _non_answers(doc: Document, block: Block, text: str, lowered: str) -> list[t
     spans = []
     if not _holds_any(lowered, _NON_ANSWER_WORDS):
         return spans
-    for match in _NON_ANSWER.finditer(text):
+    for match in _non_answer_pattern().finditer(text):
         if _quoted(text, match.start()):
             continue  # someone quoted in the article ("'I cannot provide that,' she said")
         sentence = doc.sentence_of(block.start + match.start())
@@ -256,11 +289,11 @@ def _furniture(text: str, visible: str, lowered: str) -> list[tuple[int, int]]:
     # Each pattern runs only where the text holds what every match of it holds.
     spans = []
     if _holds_any(lowered, _FURNITURE_WORDS):
-        spans += [m.span() for m in _FURNITURE.finditer(text)]
+        spans += [m.span() for m in _furniture_pattern().finditer(text)]
     if _holds_any(text, _FURNITURE_CASED_WORDS):
-        spans += [m.span() for m in _FURNITURE_CASED.finditer(text)]
+        spans += [m.span() for m in _cased_furniture_pattern().finditer(text)]
     if "Home" in text or "»" in text or "›" in text:
-        spans += [m.span() for m in _BREADCRUMB.finditer(text)]
+        spans += [m.span() for m in _breadcrumb_pattern().finditer(text)]
     if ";" in text:
         spans += _keyword_lists(text)
     if "|" in text:
@@ -321,7 +354,7 @@ def _footnote_digits(text: str, visible: str) -> list[tuple[int, int]]:
     spans = []
     if not _FOOTNOTE_CANDIDATE.search(text):
         return spans
-    for match in _FOOTNOTE_DIGIT.finditer(text):
+    for match in _footnote_digit_pattern().finditer(text):
         if match.group("attached") and _ABBREVIATION_BEFORE.search(text[max(0, match.start() - 8):match.start()]):
             continue
         group = "spaced" if match.group("spaced") else "attached"
@@ -365,41 +398,55 @@ _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octob
 _DATE = (rf"(?:(?:early|mid|late|the\ end\ of|the\ start\ of)[\s-]+)?"
          rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\ (?:of\ )?)?{_MONTH}(?:\ \d{{1,2}}(?:st|nd|rd|th)?)?,?\ )?"
          rf"(?:19|20)\d{{2}}\b")
-_AS_OF_DATE = re.compile(rf"\b(?:as\ of|as\ at)\ (?P<date>{_DATE})", re.I | re.X)
+
+
+@cache
+def _as_of_date_pattern() -> re.Pattern[str]:
+    """The date a statement is tied to: "as of March 18, 2025"."""
+    return re.compile(rf"\b(?:as\ of|as\ at)\ (?P<date>{_DATE})", re.I | re.X)
+
+
 _YEAR = re.compile(r"(?<![\d.,])(?:19[5-9]\d|20\d{2})(?!\d|[.,]\d)")
 
 _RESEARCH_NOUNS = (r"(?:stud(?:y|ies)|research|trials?|reviews?|meta-analys[ie]s|evidence|data|findings|"
                    r"surveys?|reports?|guidelines?|guidance|papers?|publications?|estimates?|figures|"
                    r"statistics|analys[ie]s|work|advances|developments|systematic\ reviews?|"
                    r"randomi[sz]ed\ (?:controlled\ )?trials?|RCTs?|evaluations?|investigations?|literature)")
-_RELATIVE = re.compile(
-    rf"""
-    \b(?:as\ of|as\ at)\ (?:today|now|yet|this\ (?:writing|year|month)|(?:the\ )?time\ of\ writing)\b
-  | \bat\ (?:the\ time\ of\ (?:writing|publication|this\ writing)|present)\b
-  | \bpresently\b
-  | \bnowadays\b
-  | (?<!up\ )\bto\ date\b
-  | \bthus\ far\b
-  | \b(?:up\ )?until\ now\b
-  | (?:^|(?<=[.!?]\ ))Today,
-  | \b(?:this|earlier\ this|later\ this|so\ far\ this)\ (?:year|month|week|decade)\b
-  | (?<!the\ )(?<!its\ )(?<!their\ )(?<!a\ )\b(?:[Ll]ast|[Nn]ext)\ (?:year|month|week)\b(?!\s+of\b)(?!-)
-  | \bin\ recent\ (?:years|months|decades|times)\b
-  | \b(?:(?:the\ )?most\ |more\ )?recent\ (?:(?:large|small|national|international|clinical|published|systematic|high-quality|longitudinal)\ )?{_RESEARCH_NOUNS}\b
-  | \b(?:has|have)\ (?:(?:only|just|been)\ ){{0,2}}recently\b
-  | \brecently\ (?:published|approved|licensed|found|shown|showed|reported|demonstrated|updated|released|
-                 introduced|launched|discovered|suggested|concluded|revealed|issued|recommended)\b
-  | \b(?:the\ )?latest\ {_RESEARCH_NOUNS}\b
-  | \b(?:a\ |the\ )?new\ (?:study|studies|research|trial|review|report|survey|analysis|data|evidence|findings)
-        \ (?:\w+\ )?(?:shows?|suggests?|finds?|found|indicates?|reveals?|reports?|confirms?)\b
-  | \bcurrently\b
-    """,
-    re.I | re.X,
-)
+
+
+@cache
+def _relative_pattern() -> re.Pattern[str]:
+    """Wording whose truth depends on when it was written."""
+    return re.compile(
+        rf"""
+        \b(?:as\ of|as\ at)\ (?:today|now|yet|this\ (?:writing|year|month)|(?:the\ )?time\ of\ writing)\b
+      | \bat\ (?:the\ time\ of\ (?:writing|publication|this\ writing)|present)\b
+      | \bpresently\b
+      | \bnowadays\b
+      | (?<!up\ )\bto\ date\b
+      | \bthus\ far\b
+      | \b(?:up\ )?until\ now\b
+      | (?:^|(?<=[.!?]\ ))Today,
+      | \b(?:this|earlier\ this|later\ this|so\ far\ this)\ (?:year|month|week|decade)\b
+      | (?<!the\ )(?<!its\ )(?<!their\ )(?<!a\ )\b(?:[Ll]ast|[Nn]ext)\ (?:year|month|week)\b(?!\s+of\b)(?!-)
+      | \bin\ recent\ (?:years|months|decades|times)\b
+      | \b(?:(?:the\ )?most\ |more\ )?recent\ (?:(?:large|small|national|international|clinical|published|systematic|high-quality|longitudinal)\ )?{_RESEARCH_NOUNS}\b
+      | \b(?:has|have)\ (?:(?:only|just|been)\ ){{0,2}}recently\b
+      | \brecently\ (?:published|approved|licensed|found|shown|showed|reported|demonstrated|updated|released|
+                     introduced|launched|discovered|suggested|concluded|revealed|issued|recommended)\b
+      | \b(?:the\ )?latest\ {_RESEARCH_NOUNS}\b
+      | \b(?:a\ |the\ )?new\ (?:study|studies|research|trial|review|report|survey|analysis|data|evidence|findings)
+            \ (?:\w+\ )?(?:shows?|suggests?|finds?|found|indicates?|reveals?|reports?|confirms?)\b
+      | \bcurrently\b
+        """,
+        re.I | re.X,
+    )
+
+
 # "currently" that describes a study's participants, or a past state, is not stale.
 _CURRENT_STATUS_BEFORE = re.compile(r"\b(?:who|whom|those)\b[^.;,]{0,24}$|\b(?:were|was|had)\s+(?:\w+\s+)?$", re.I)
 _CURRENT_STATUS_AFTER = re.compile(r"^\s+(?!being\b)\w+ing\b", re.I)
-# Every wording _RELATIVE or _AS_OF_DATE finds holds one of these, lower-cased: sentences
+# Every wording the relative or the "as of" pattern finds holds one of these, lower-cased: sentences
 # without any skip both patterns.
 _RELATIVE_WORDS = ("as of ", "as at ", "at the time of writing", "at the time of publication",
                    "at the time of this writing", "at present", "presently", "nowadays", "to date", "thus far",
@@ -447,13 +494,13 @@ def stale_timeframe(doc: Document, context: RuleContext) -> Iterator[Finding]:
         if not _holds_any(lowered[sentence.start:sentence.end], wordings):
             continue
         text = doc.prose[sentence.start:sentence.end]
-        dated = list(_AS_OF_DATE.finditer(text))
+        dated = list(_as_of_date_pattern().finditer(text))
         # A year besides the "as of" date (a study's, a citation's) anchors the sentence; an
         # "as of" date alone is the writer's "now".
         if _YEAR.search(_without(text, [m.span() for m in dated])):
             continue
         phrases = [m.span() for m in dated]
-        for match in _RELATIVE.finditer(text):
+        for match in _relative_pattern().finditer(text):
             if any(s <= match.start() < e for s, e in phrases):
                 continue
             if re.search(r"(?:current|recent)ly", match.group(), re.I) and _status_sense(text, match):
