@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator
 
 from verifier.document import Document
@@ -11,16 +12,24 @@ from verifier.model import Claim, Finding, Related, Severity
 from verifier.registry import RuleContext, rule
 from verifier.rules._text import PEOPLE_NOUNS, folded
 
-# "150% of patients" cannot be; "150% of the recommended intake" or "a 150% increase" can.
-_SHARE_OF_PEOPLE = re.compile(
-    r"^\s*(?:of|among)\s+(?:(?:the|all|these|those|our|their|eligible|enrolled|surveyed|\w+ly)\s+)*"
-    rf"(?:\w+\s+){{0,2}}?(?:{PEOPLE_NOUNS}|the sample|the population|the cohort)\b",
-    re.I,
-)
+# The long patterns that only some figures reach are built by cached functions, compiled the
+# first time a draft needs them: a one-draft check (a pre-commit hook) does not pay for
+# compiling the ones its draft never reaches.
+
+
+@cache
+def _share_of_people_pattern() -> re.Pattern[str]:
+    """Words after a percent that make it a share of people: "150% of patients" cannot be;
+    "150% of the recommended intake" or "a 150% increase" can."""
+    return re.compile(
+        r"^\s*(?:of|among)\s+(?:(?:the|all|these|those|our|their|eligible|enrolled|surveyed|\w+ly)\s+)*"
+        rf"(?:\w+\s+){{0,2}}?(?:{PEOPLE_NOUNS}|the sample|the population|the cohort)\b",
+        re.I,
+    )
 
 
 def _is_share_of_people(doc: Document, claim: Claim) -> bool:
-    return bool(_SHARE_OF_PEOPLE.match(doc.prose[claim.end:claim.end + 80]))
+    return bool(_share_of_people_pattern().match(doc.prose[claim.end:claim.end + 80]))
 
 
 def impossible_reason(doc: Document, claim: Claim) -> str | None:
@@ -165,14 +174,21 @@ _OF_NUMBER = re.compile(
     rf"(?=\s*(?:[,.;:)\]]|$|(?:[\w-]+\s+){{0,2}}(?:{PEOPLE_NOUNS})\b))",
     re.I,
 )
-# "19/36 (52.78%)", "19 of 36 participants (52.78%)", "(19/36, 52.78%)": the share sits in
-# brackets right after its count (a bare "in 3 of 84 patients, 36.91%..." is not its count).
-_COUNT_BEFORE = re.compile(
-    rf"(?:(?<![\d.,/])(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})"
-    rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:{PEOPLE_NOUNS}))?\s*[(\[]"
-    rf"|[(\[]\s*(?P<k2>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n2>{_NUMBER})\s*[,;])\s*$",
-    re.I,
-)
+
+
+@cache
+def _count_before_pattern() -> re.Pattern[str]:
+    """A count written before its share: "19/36 (52.78%)", "19 of 36 participants (52.78%)",
+    "(19/36, 52.78%)". The share sits in brackets right after its count (a bare "in 3 of 84
+    patients, 36.91%..." is not its count)."""
+    return re.compile(
+        rf"(?:(?<![\d.,/])(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})"
+        rf"(?:\s+(?:[\w-]+\s+){{0,2}}?(?:{PEOPLE_NOUNS}))?\s*[(\[]"
+        rf"|[(\[]\s*(?P<k2>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n2>{_NUMBER})\s*[,;])\s*$",
+        re.I,
+    )
+
+
 # "52.78% (19/36)", "52.78% (19 of 36)".
 _COUNT_AFTER = re.compile(rf"^\s*[(\[]\s*(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})\s*[)\],;]", re.I)
 # "of participants", "of the patients": a share of a named group, possibly the whole sample.
@@ -181,13 +197,19 @@ _OF_GROUP = re.compile(
     rf"(?P<mods>(?:[\w-]+\s+){{0,3}}?)(?P<noun>{PEOPLE_NOUNS})\b(?P<after>[^\n]{{0,40}})",
     re.I,
 )
-# Words after the group's noun that narrow it to a subgroup ("of patients in the music arm").
-_NARROWING = re.compile(
-    r"^\s*(?:who|that|which|whose|in|with|without|from|at|on|aged|under|over|among|within|across|"
-    r"assigned|allocated|randomi[sz]ed|receiving|given|taking|using|undergoing|treated|enrolled\s+in|"
-    r"[a-z]+ing\b|[a-z]+ed\s+(?:to|in|into|with|by|at|on))\b",
-    re.I,
-)
+
+
+@cache
+def _narrowing_pattern() -> re.Pattern[str]:
+    """Words after the group's noun that narrow it to a subgroup ("of patients in the music arm")."""
+    return re.compile(
+        r"^\s*(?:who|that|which|whose|in|with|without|from|at|on|aged|under|over|among|within|across|"
+        r"assigned|allocated|randomi[sz]ed|receiving|given|taking|using|undergoing|treated|enrolled\s+in|"
+        r"[a-z]+ing\b|[a-z]+ed\s+(?:to|in|into|with|by|at|on))\b",
+        re.I,
+    )
+
+
 # A bare share followed by what its people did: "Of 84 patients, 36.91% responded".
 _SHARE_VERB = re.compile(
     r"^\s*(?:had|have|has|were|was|are|is|reported|responded|improved|achieved|experienced|showed|"
@@ -242,7 +264,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
     group = _OF_GROUP.match(after)
     noun = None
     if group:
-        if group.group("mods").strip() or _NARROWING.match(group.group("after")):
+        if group.group("mods").strip() or _narrowing_pattern().match(group.group("after")):
             return None
         noun = group.group("noun").lower()
     elif not _SHARE_VERB.match(after) or _NOT_A_SHARE_BEFORE.search(before):
@@ -275,7 +297,7 @@ def _count_before(before: str) -> re.Match | None:
     the share or on a comma inside one: only then is the pattern, tried at every position, run."""
     if not before.rstrip().endswith(("(", "[", ",", ";")):
         return None
-    return _COUNT_BEFORE.search(before)
+    return _count_before_pattern().search(before)
 
 
 def _compares_groups(doc: Document, sentence: int) -> bool:
@@ -519,28 +541,40 @@ def _rounded(claim: Claim) -> str:
 # Significance wording against p-values and confidence intervals
 # --------------------------------------------------------------------------------------
 
-_NEGATIVE_SIGNIFICANCE = re.compile(
-    r"(?:\bnot|n't|\bnever)\b(?:\s+[\w-]+){0,2}?\s+(?:statistically\s+)?significant(?:ly)?\b"
-    r"|\bno\s+(?:statistically\s+)?significant(?:ly)?(?:\s+(?:difference|effect|change|association|improvement|benefit|reduction|increase|decrease|interaction)s?)?\b"
-    r"|\bnon-?\s?significant(?:ly)?\b|\bstatistically\s+insignificant\b"
-    r"|(?:\bnot|n't|\bfail(?:ed|s)?\s+to)\s+(?:reach|achieve|attain)\s+(?:statistical\s+)?significance\b"
-    r"|\bno\s+longer\s+(?:statistically\s+)?significant\b|\blost\s+(?:statistical\s+)?significance\b",
-    re.I,
-)
-_POSITIVE_SIGNIFICANCE = re.compile(
-    r"\b(?:statistically\s+)?significant(?:ly)?\b"
-    r"|\b(?:reached|reaches|achieved|attained)\s+(?:statistical\s+)?significance\b",
-    re.I,
-)
-# Wording that makes a clause's verdict deliberate or conditional: a trend, a corrected
-# threshold, a methods statement, clinical rather than statistical significance.
-_QUALIFIED = re.compile(
-    r"\b(?:trend\w*|marginal\w*|borderline|approach\w*|nearly|almost|near-significant|bonferroni|"
-    r"correct(?:ed|ion|ing)|multiple\s+(?:comparisons|testing)|false\s+discovery|fdr|holm|alpha|"
-    r"significance\s+(?:level|threshold)|level\s+of\s+significance|threshold|considered|defined\s+as|"
-    r"set\s+at|one-(?:sided|tailed)|clinically|levels?\s+of\s+0?\.\d+)\b|α",
-    re.I,
-)
+@cache
+def _negative_significance_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:\bnot|n't|\bnever)\b(?:\s+[\w-]+){0,2}?\s+(?:statistically\s+)?significant(?:ly)?\b"
+        r"|\bno\s+(?:statistically\s+)?significant(?:ly)?(?:\s+(?:difference|effect|change|association|improvement|benefit|reduction|increase|decrease|interaction)s?)?\b"
+        r"|\bnon-?\s?significant(?:ly)?\b|\bstatistically\s+insignificant\b"
+        r"|(?:\bnot|n't|\bfail(?:ed|s)?\s+to)\s+(?:reach|achieve|attain)\s+(?:statistical\s+)?significance\b"
+        r"|\bno\s+longer\s+(?:statistically\s+)?significant\b|\blost\s+(?:statistical\s+)?significance\b",
+        re.I,
+    )
+
+
+@cache
+def _positive_significance_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:statistically\s+)?significant(?:ly)?\b"
+        r"|\b(?:reached|reaches|achieved|attained)\s+(?:statistical\s+)?significance\b",
+        re.I,
+    )
+
+
+@cache
+def _qualified_pattern() -> re.Pattern[str]:
+    """Wording that makes a clause's verdict deliberate or conditional: a trend, a corrected
+    threshold, a methods statement, clinical rather than statistical significance."""
+    return re.compile(
+        r"\b(?:trend\w*|marginal\w*|borderline|approach\w*|nearly|almost|near-significant|bonferroni|"
+        r"correct(?:ed|ion|ing)|multiple\s+(?:comparisons|testing)|false\s+discovery|fdr|holm|alpha|"
+        r"significance\s+(?:level|threshold)|level\s+of\s+significance|threshold|considered|defined\s+as|"
+        r"set\s+at|one-(?:sided|tailed)|clinically|levels?\s+of\s+0?\.\d+)\b|α",
+        re.I,
+    )
+
+
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|failed|fails|lack\w*|absence|none)\b|n't", re.I)
 # Where one clause ends and the next begins (outside brackets).
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|or)\b|\b(?:but|whereas|while|although|though|however|yet)\b", re.I)
@@ -642,8 +676,8 @@ def _significance_findings(doc: Document, sentence: int, indexes: list[int]) -> 
     if not verdicts:
         return
 
-    negatives = [(m.start(), m.end(), False) for m in _NEGATIVE_SIGNIFICANCE.finditer(text)]
-    positives = [(m.start(), m.end(), True) for m in _POSITIVE_SIGNIFICANCE.finditer(text)
+    negatives = [(m.start(), m.end(), False) for m in _negative_significance_pattern().finditer(text)]
+    positives = [(m.start(), m.end(), True) for m in _positive_significance_pattern().finditer(text)
                  if not any(s <= m.start() < e for s, e, _ in negatives)]
     phrases = [p for p in negatives + positives if not re.search(r"clinically", text[p[0]:p[1]], re.I)]
     by_clause: dict[int, list[tuple[int, int, bool]]] = {}
@@ -658,7 +692,7 @@ def _significance_findings(doc: Document, sentence: int, indexes: list[int]) -> 
         if not candidates or len({p[2] for p in candidates}) != 1:
             continue
         clause_text = text[clause_bounds[number]:clause_bounds[number + 1]]
-        if _QUALIFIED.search(clause_text):
+        if _qualified_pattern().search(clause_text):
             continue
         polarity = candidates[0][2]
         if polarity and _NEGATION.search(clause_text):
@@ -737,14 +771,20 @@ def significance_mismatch(doc: Document, context: RuleContext) -> Iterator[Findi
 _OPEN_HEDGES = {"upwards of", "upward of", "as many as", "as much as", "as high as", "up to"}
 _COUNTED_PEOPLE = set(PEOPLE_NOUNS.split("|")) | {"deaths", "infections", "hospitalizations",
                                                     "hospitalisations", "admissions", "suicides", "overdoses"}
-# What a figure is a share of: any "of ..." denominator ("up to 40% of vaccine courses"),
-# people ("as many as 1 in 3 adults", "up to 30% in older adults", "in those aged 80 or
-# older"), or a named place or group ("up to 25% in the city of Breves").
-_POPULATION_AFTER = re.compile(
-    rf"^\s*(?:[(\[][^)\]]{{0,60}}[)\]]\s*)?"
-    rf"(?:of\s+\S|(?:(?:among|in|for|across)\s+(?:[\w'-]+\s+){{0,4}}?)?(?:{PEOPLE_NOUNS}|those|them)\b"
-    rf"|(?:among|in|for|across)\s+(?:the\s+)?(?:[a-z-]+\s+(?:of\s+)?){{0,2}}[A-Z])",
-)
+
+
+@cache
+def _population_after_pattern() -> re.Pattern[str]:
+    """What a figure is a share of: any "of ..." denominator ("up to 40% of vaccine courses"),
+    people ("as many as 1 in 3 adults", "up to 30% in older adults", "in those aged 80 or
+    older"), or a named place or group ("up to 25% in the city of Breves")."""
+    return re.compile(
+        rf"^\s*(?:[(\[][^)\]]{{0,60}}[)\]]\s*)?"
+        rf"(?:of\s+\S|(?:(?:among|in|for|across)\s+(?:[\w'-]+\s+){{0,4}}?)?(?:{PEOPLE_NOUNS}|those|them)\b"
+        rf"|(?:among|in|for|across)\s+(?:the\s+)?(?:[a-z-]+\s+(?:of\s+)?){{0,2}}[A-Z])",
+    )
+
+
 _VAGUE_SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}
 
 
@@ -781,7 +821,7 @@ def vague_quantifier(doc: Document, context: RuleContext) -> Iterator[Finding]:
         if claim.kind not in {"percent", "ratio"} and not (
                 claim.kind == "count" and (claim.unit or "").lower() in _COUNTED_PEOPLE):
             continue
-        if _POPULATION_AFTER.match(doc.prose[claim.end:claim.end + 120]):
+        if _population_after_pattern().match(doc.prose[claim.end:claim.end + 120]):
             continue
         if any(_whole_number(doc.claims[i]) for i in by_sentence.get(claim.sentence, ()) if i != index):
             continue
