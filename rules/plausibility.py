@@ -189,6 +189,9 @@ def _count_before_pattern() -> re.Pattern[str]:
     )
 
 
+# What every count before a share holds: a number, then "/", "of" or "out of". re finds it by a
+# fast scan for a digit, so most shares skip the slow pattern.
+_COUNT_SIGN = re.compile(r"\d\s*(?:/|out|of)", re.I)
 # "52.78% (19/36)", "52.78% (19 of 36)".
 _COUNT_AFTER = re.compile(rf"^\s*[(\[]\s*(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})\s*[)\],;]", re.I)
 # "of participants", "of the patients": a share of a named group, possibly the whole sample.
@@ -225,6 +228,9 @@ _ARM_CUES = re.compile(
     r"respectively|subgroups?|those\s+who|those\s+with|intervention)\b",
     re.I,
 )
+# Every match of _ARM_CUES holds one of these, lower-cased: most sentences hold none.
+_ARM_WORDS = ("group", "arm", "versus", "vs", "compar", "control", "placebo", "than", "whereas", "while",
+              "respectively", "those", "intervention")
 
 
 @dataclass(frozen=True)
@@ -294,8 +300,9 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
 
 def _count_before(before: str) -> re.Match | None:
     """A count written before a share ("19/36 (", "(19/36, "). It ends on the bracket that opens
-    the share or on a comma inside one: only then is the pattern, tried at every position, run."""
-    if not before.rstrip().endswith(("(", "[", ",", ";")):
+    the share or on a comma inside one, and holds a number and "/" or "of": only then is the
+    pattern, tried at every position, run."""
+    if not before.rstrip().endswith(("(", "[", ",", ";")) or not _COUNT_SIGN.search(before):
         return None
     return _count_before_pattern().search(before)
 
@@ -305,7 +312,9 @@ def _compares_groups(doc: Document, sentence: int) -> bool:
     share or mean in it."""
     answers = doc.memo("plausibility.compares-groups", lambda d: {})
     if sentence not in answers:
-        answers[sentence] = bool(_ARM_CUES.search(doc.sentence_text(sentence)))
+        text = doc.sentence_text(sentence)
+        lowered = folded(text)
+        answers[sentence] = any(words in lowered for words in _ARM_WORDS) and bool(_ARM_CUES.search(text))
     return answers[sentence]
 
 
