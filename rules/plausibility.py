@@ -106,9 +106,12 @@ def _is_approximate(claim: Claim) -> bool:
     return _hedge_of(claim) in _APPROXIMATE_HEDGES or claim.text[:1] in {"~", "≈", "∼"}
 
 
+_PLAIN_NUMBER = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−]?\.\d+")
+
+
 def _plain_digits(raw: str) -> bool:
     """Written as a plain decimal number ("53.83", "1,014"): not words, fractions or "1.2 million"."""
-    return bool(re.fullmatch(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−]?\.\d+", raw.strip()))
+    return bool(_PLAIN_NUMBER.fullmatch(raw.strip()))
 
 
 def _significant_digits(raw: str) -> int:
@@ -136,7 +139,12 @@ def _mean_possible(mean: float, decimals: int, n: int) -> bool:
 
 
 def _sentence_claims(doc: Document) -> dict[int, list[int]]:
-    """Claim indexes by sentence, in text order."""
+    """Claim indexes by sentence, in text order: found once for the four rules that ask, so
+    read-only."""
+    return doc.memo("plausibility.sentence-claims", _claims_by_sentence)
+
+
+def _claims_by_sentence(doc: Document) -> dict[int, list[int]]:
     by_sentence: dict[int, list[int]] = {}
     for index, claim in enumerate(doc.claims):
         if claim.sentence >= 0:
@@ -192,6 +200,8 @@ def _count_before_pattern() -> re.Pattern[str]:
 # What every count before a share holds: a number, then "/", "of" or "out of". re finds it by a
 # fast scan for a digit, so most shares skip the slow pattern.
 _COUNT_SIGN = re.compile(r"\d\s*(?:/|out|of)", re.I)
+# A count in brackets right after a share: "45% (n = 36)", "45% (36".
+_BRACKETED_COUNT = re.compile(r"^\s*[(\[]\s*(?:n\s*=\s*)?\d", re.I)
 # "52.78% (19/36)", "52.78% (19 of 36)".
 _COUNT_AFTER = re.compile(rf"^\s*[(\[]\s*(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})\s*[)\],;]", re.I)
 # "of participants", "of the patients": a share of a named group, possibly the whole sample.
@@ -263,7 +273,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
             return None
         return _Denominator(int(n.replace(",", "")), "direct", k=int(k.replace(",", "")))
     # A count in brackets right after a share is usually its numerator: "45% (n = 36)".
-    if re.match(r"^\s*[(\[]\s*(?:n\s*=\s*)?\d", after, re.I):
+    if _BRACKETED_COUNT.match(after):
         return None
     if _compares_groups(doc, claim.sentence):
         return None
