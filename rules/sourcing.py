@@ -8,7 +8,7 @@ from typing import Iterator
 from verifier.document import Document
 from verifier.model import Claim, Finding, Severity
 from verifier.registry import RuleContext, rule
-from verifier.rules._text import PEOPLE_NOUNS
+from verifier.rules._text import PEOPLE_NOUNS, folded
 
 # Kinds that are statistics wherever they appear.
 STATISTIC_KINDS = {"percent", "p_value", "sample_size", "ci", "ratio", "mean"}
@@ -22,6 +22,10 @@ _STUDY_CONTEXT = re.compile(
     r"prevalence|incidence)\b",
     re.I,
 )
+# Every match of _STUDY_CONTEXT holds one of these, lower-cased: a sentence holding none skips it.
+_STUDY_WORDS = ("stud", "trial", "participant", "patient", "subject", "respondent", "cohort", "randomi",
+                "intervention", "group", "arm", "follow", "enrolled", "recruited", "sample", "survey",
+                "meta-analys", "prevalence", "incidence")
 _PEOPLE = re.compile(rf"^(?:{PEOPLE_NOUNS}|deaths)$", re.I)
 _SKIPPED_BLOCKS = {"heading", "image", "reference_definition"}
 
@@ -32,8 +36,13 @@ def is_statistic(doc: Document, claim: Claim) -> bool:
     if claim.kind == "count" and claim.unit and _PEOPLE.match(claim.unit):
         return True
     if claim.kind in {"count", "duration"} and claim.sentence >= 0:
-        return bool(_STUDY_CONTEXT.search(doc.sentence_text(claim.sentence)))
+        return _describes_study(doc.sentence_text(claim.sentence))
     return False
+
+
+def _describes_study(sentence: str) -> bool:
+    lowered = folded(sentence)
+    return any(words in lowered for words in _STUDY_WORDS) and bool(_STUDY_CONTEXT.search(sentence))
 
 
 @rule(
