@@ -446,14 +446,19 @@ def _relative_pattern() -> re.Pattern[str]:
 # "currently" that describes a study's participants, or a past state, is not stale.
 _CURRENT_STATUS_BEFORE = re.compile(r"\b(?:who|whom|those)\b[^.;,]{0,24}$|\b(?:were|was|had)\s+(?:\w+\s+)?$", re.I)
 _CURRENT_STATUS_AFTER = re.compile(r"^\s+(?!being\b)\w+ing\b", re.I)
-# Every wording the relative or the "as of" pattern finds holds one of these, lower-cased: sentences
-# without any skip both patterns.
-_RELATIVE_WORDS = ("as of ", "as at ", "at the time of writing", "at the time of publication",
-                   "at the time of this writing", "at present", "presently", "nowadays", "to date", "thus far",
-                   "until now", "today,", "this year", "this month", "this week", "this decade", "last year",
-                   "last month", "last week", "next year", "next month", "next week", "recent", "latest ",
-                   "new stud", "new research", "new trial", "new review", "new report", "new survey",
-                   "new analysis", "new data", "new evidence", "new findings", "currently")
+# Every wording the relative or the "as of" pattern finds holds one of these, lower-cased, or a
+# member of a family below: sentences holding none skip both patterns.
+_RELATIVE_WORDS = ("as of ", "as at ", "at present", "presently", "nowadays", "to date", "thus far", "until now",
+                   "today,", "this year", "this month", "this week", "this decade", "recent", "latest ", "currently")
+# Families under the words their members share: a document without "new " is not searched for
+# each of "new study", "new trial" and the rest.
+_RELATIVE_FAMILIES = {
+    "at the time of ": ("at the time of writing", "at the time of publication", "at the time of this writing"),
+    "last ": ("last year", "last month", "last week"),
+    "next ": ("next year", "next month", "next week"),
+    "new ": ("new stud", "new research", "new trial", "new review", "new report", "new survey", "new analysis",
+             "new data", "new evidence", "new findings"),
+}
 _STALE_BLOCKS = {"paragraph", "list_item", "blockquote", "table"}
 
 
@@ -484,7 +489,7 @@ themselves.""",
 def stale_timeframe(doc: Document, context: RuleContext) -> Iterator[Finding]:
     lowered = _folded_prose(doc)
     # Sentences need testing only for the wordings their document holds: most hold none.
-    wordings = tuple(words for words in _RELATIVE_WORDS if words in lowered)
+    wordings = _relative_wordings(lowered)
     if not wordings:
         return
     for sentence in doc.sentences:
@@ -525,6 +530,15 @@ def stale_timeframe(doc: Document, context: RuleContext) -> Iterator[Finding]:
             message=message,
             anchor=" | ".join(shown),
         )
+
+
+def _relative_wordings(lowered: str) -> tuple[str, ...]:
+    """The time-relative wordings a lower-cased document holds."""
+    found = [words for words in _RELATIVE_WORDS if words in lowered]
+    for shared, family in _RELATIVE_FAMILIES.items():
+        if shared in lowered:
+            found += [words for words in family if words in lowered]
+    return tuple(found)
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
