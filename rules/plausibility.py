@@ -176,12 +176,17 @@ def _cited_study(doc: Document, index: int) -> frozenset[str] | None:
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
 _YEAR = re.compile(r"(?:19|20)\d\d")
-# "53.83% of 36", "of the 36 participants", "of all 1,200 respondents".
-_OF_NUMBER = re.compile(
-    rf"^\s*(?:of|among)\s+(?:(?:the|all|these|those)\s+)?(?P<n>{_NUMBER})(?![\d.,]*\s*%)"
-    rf"(?=\s*(?:[,.;:)\]]|$|(?:[\w-]+\s+){{0,2}}(?:{PEOPLE_NOUNS})\b))",
-    re.I,
-)
+
+
+@cache
+def _of_number_pattern() -> re.Pattern[str]:
+    """The sample written after a share: "53.83% of 36", "of the 36 participants", "of all 1,200
+    respondents"."""
+    return re.compile(
+        rf"^\s*(?:of|among)\s+(?:(?:the|all|these|those)\s+)?(?P<n>{_NUMBER})(?![\d.,]*\s*%)"
+        rf"(?=\s*(?:[,.;:)\]]|$|(?:[\w-]+\s+){{0,2}}(?:{PEOPLE_NOUNS})\b))",
+        re.I,
+    )
 
 
 @cache
@@ -204,12 +209,16 @@ _COUNT_SIGN = re.compile(r"\d\s*(?:/|out|of)", re.I)
 _BRACKETED_COUNT = re.compile(r"^\s*[(\[]\s*(?:n\s*=\s*)?\d", re.I)
 # "52.78% (19/36)", "52.78% (19 of 36)".
 _COUNT_AFTER = re.compile(rf"^\s*[(\[]\s*(?P<k>{_NUMBER})\s*(?:/|(?:out\s+)?of(?:\s+the)?)\s*(?P<n>{_NUMBER})\s*[)\],;]", re.I)
-# "of participants", "of the patients": a share of a named group, possibly the whole sample.
-_OF_GROUP = re.compile(
-    rf"^\s*(?:of|among)\s+(?P<det>(?:(?:the|all|these|those|our|their)\s+)*)"
-    rf"(?P<mods>(?:[\w-]+\s+){{0,3}}?)(?P<noun>{PEOPLE_NOUNS})\b(?P<after>[^\n]{{0,40}})",
-    re.I,
-)
+
+
+@cache
+def _of_group_pattern() -> re.Pattern[str]:
+    """A share of a named group, possibly the whole sample: "of participants", "of the patients"."""
+    return re.compile(
+        rf"^\s*(?:of|among)\s+(?P<det>(?:(?:the|all|these|those|our|their)\s+)*)"
+        rf"(?P<mods>(?:[\w-]+\s+){{0,3}}?)(?P<noun>{PEOPLE_NOUNS})\b(?P<after>[^\n]{{0,40}})",
+        re.I,
+    )
 
 
 @cache
@@ -263,7 +272,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
     claim = doc.claims[index]
     after = doc.prose[claim.end:claim.end + 160]
     before = doc.prose[max(0, claim.start - 80):claim.start]
-    direct = _OF_NUMBER.match(after)
+    direct = _of_number_pattern().match(after)
     if direct and not _YEAR.fullmatch(direct.group("n")):
         return _Denominator(int(direct.group("n").replace(",", "")), "direct")
     stated = _count_before(before) or _COUNT_AFTER.match(after)
@@ -277,7 +286,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
         return None
     if _compares_groups(doc, claim.sentence):
         return None
-    group = _OF_GROUP.match(after)
+    group = _of_group_pattern().match(after)
     noun = None
     if group:
         if group.group("mods").strip() or _narrowing_pattern().match(group.group("after")):
