@@ -195,10 +195,6 @@ cut-off sentence may have lost the very qualifier that made a claim true.""",
     good="""No trial reported the share of patients who improved; the review gives only mean scores (Aalbers et al., 2017).""",
 )
 def generation_artifact(doc: Document, context: RuleContext) -> Iterator[Finding]:
-    citation_spans = sorted((c.start, c.end) for c in doc.citations)
-    sentences_of: dict[int, list[int]] = {}
-    for number, sentence in enumerate(doc.sentences):
-        sentences_of.setdefault(sentence.block, []).append(number)
     for index, block in enumerate(doc.blocks):
         if block.kind not in _TEXT_BLOCKS or index in doc.reference_blocks:
             continue
@@ -214,7 +210,7 @@ def generation_artifact(doc: Document, context: RuleContext) -> Iterator[Finding
         ):
             for start, end in found:
                 hits.setdefault(kind, []).append(_Hit(kind, block.start + start, block.start + end))
-        cut = _cut_off(doc, index, block, sentences_of.get(index, []), citation_spans)
+        cut = _cut_off(doc, index, block)
         # A pasted page often ends on a title or a keyword list: that is its furniture, not a cut.
         if cut and not any(cut[0] <= h.start < cut[1] for h in hits.get("furniture", ())):
             hits["cut-off"] = [_Hit("cut-off", *cut)]
@@ -365,8 +361,7 @@ def _footnote_digits(text: str, visible: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _cut_off(doc: Document, index: int, block: Block, sentences: list[int],
-             citation_spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _cut_off(doc: Document, index: int, block: Block) -> tuple[int, int] | None:
     """The last sentence of a paragraph that stops without closing punctuation."""
     if block.kind not in {"paragraph", "blockquote"}:
         return None
@@ -374,6 +369,7 @@ def _cut_off(doc: Document, index: int, block: Block, sentences: list[int],
     if not visible or visible[-1] in _TERMINAL:
         return None
     end = block.start + len(visible)
+    citation_spans = _citation_spans(doc)
     last_before = bisect.bisect_left(citation_spans, (end, -1)) - 1
     if last_before >= 0 and citation_spans[last_before][1] >= end:
         return None  # ends on a bare URL or identifier
@@ -382,6 +378,7 @@ def _cut_off(doc: Document, index: int, block: Block, sentences: list[int],
     following = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
     if following is not None and following.kind in _LIST_LIKE:
         return None  # introduces the list or table that follows
+    sentences = _sentences_by_block(doc).get(index, [])
     if len(sentences) < 2:
         return None
     last = sentences[-1]
@@ -389,6 +386,23 @@ def _cut_off(doc: Document, index: int, block: Block, sentences: list[int],
     if len(ending.split()) < 3 or _LABEL_LINE.match(ending.strip()):
         return None
     return doc.sentences[last].start, end
+
+
+def _citation_spans(doc: Document) -> list[tuple[int, int]]:
+    """Where the citations sit, in order: worked out only once a paragraph may be cut off."""
+    return doc.memo("hygiene.citation-spans", lambda d: sorted((c.start, c.end) for c in d.citations))
+
+
+def _sentences_by_block(doc: Document) -> dict[int, list[int]]:
+    """Each block's sentence numbers: worked out only once a paragraph may be cut off."""
+    return doc.memo("hygiene.sentences-by-block", _number_sentences_by_block)
+
+
+def _number_sentences_by_block(doc: Document) -> dict[int, list[int]]:
+    numbers: dict[int, list[int]] = {}
+    for number, sentence in enumerate(doc.sentences):
+        numbers.setdefault(sentence.block, []).append(number)
+    return numbers
 
 
 # --- stale-timeframe -------------------------------------------------------------------
