@@ -294,8 +294,7 @@ def _denominator(doc: Document, index: int, by_sentence: dict[int, list[int]],
         noun = group.group("noun").lower()
     elif not _SHARE_VERB.match(after) or _NOT_A_SHARE_BEFORE.search(before):
         return None
-    sizes = [(i, _whole_number(doc.claims[i])) for i in by_sentence.get(claim.sentence, ())]
-    sizes = [(i, n) for i, n in sizes if n is not None]
+    sizes = _sentence_sizes(doc, claim.sentence, by_sentence)
     if sizes:
         values = {n for _, n in sizes}
         if len(values) != 1:
@@ -324,6 +323,16 @@ def _count_before(before: str) -> re.Match | None:
     if not before.rstrip().endswith(("(", "[", ",", ";")) or not _COUNT_SIGN.search(before):
         return None
     return _count_before_pattern().search(before)
+
+
+def _sentence_sizes(doc: Document, sentence: int, by_sentence: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """The sample sizes stated in a sentence, (claim index, n) in order: worked out once per
+    sentence, not once per share in it (a paragraph of thousands of figures went quadratic)."""
+    answers = doc.memo("plausibility.sentence-sizes", lambda d: {})
+    if sentence not in answers:
+        sizes = ((i, _whole_number(doc.claims[i])) for i in by_sentence.get(sentence, ()))
+        answers[sentence] = [(i, n) for i, n in sizes if n is not None]
+    return answers[sentence]
 
 
 def _compares_groups(doc: Document, sentence: int) -> bool:
