@@ -97,11 +97,16 @@ _Placed = tuple[int, Passage]
 
 
 class _Index:
-    """Earlier passages by exact text and by min-hash bucket, so no pair search is needed."""
+    """Earlier passages by exact text and by min-hash bucket, so no pair search is needed.
+
+    A bucket holds the passages with one min-hash and one set of numbers: a near copy
+    carries the same numbers, and a draft of a thousand templated sentences ("... 45% of
+    people in trial 12 [12].") shares its min-hashes between all of them, which made each
+    sentence visit every earlier one."""
 
     def __init__(self) -> None:
         self.exact: dict[str, _Placed] = {}
-        self.buckets: dict[int, list[_Placed]] = {}
+        self.buckets: dict[tuple[int, tuple[str, ...]], list[_Placed]] = {}
 
     def first_copy(self, passage: Passage) -> tuple[_Placed | None, float]:
         if passage.text in self.exact:
@@ -109,8 +114,8 @@ class _Index:
         best, best_score = None, 0.0
         seen: set[int] = set()
         for key in passage.signature:
-            for earlier in self.buckets.get(key, ()):
-                if id(earlier) in seen or earlier[1].numbers != passage.numbers:
+            for earlier in self.buckets.get((key, passage.numbers), ()):
+                if id(earlier) in seen:
                     continue
                 seen.add(id(earlier))
                 score = ratio(passage.text, earlier[1].text, score_cutoff=NEAR_SIMILARITY)
@@ -121,7 +126,7 @@ class _Index:
     def add(self, placed: _Placed) -> None:
         self.exact.setdefault(placed[1].text, placed)
         for key in placed[1].signature:
-            self.buckets.setdefault(key, []).append(placed)
+            self.buckets.setdefault((key, placed[1].numbers), []).append(placed)
 
 
 def _before(a: _Placed, b: _Placed) -> bool:
