@@ -196,11 +196,14 @@ _PAREN_MARKER = re.compile(
     r"(?:(?<=[^\W\d_]{2})|(?<=[.,;:\]”\"’%]))[ \t]?(?P<marker>\((?P<body>" + _NUMBER_LIST + r")\))"
     r"(?=[ \t]*(?:[.,;:!?\r\n]|$))"
 )
-# Text one of which every match of a pattern holds. These patterns open with a lookbehind,
-# which the regex engine tries at every position of a block: a block without any of the
-# text is not searched (most are not; the search was half the time of finding citations).
+# Text one of which every match of a pattern holds, in lower case. These patterns open with
+# a lookbehind, which the regex engine tries at every position of a block: a block without
+# any of the text is not searched (most are not; the search was half the time of finding
+# citations). No needle holds "i" or "s", which match "ı" and "ſ" when case is ignored.
 _NEEDLES = {
+    _URL: ("://", "www.", "nlm.n", "europepmc.org/"),
     _DOI_TEXT: ("10.",),
+    _PUBMED_TEXT: ("pm", "pubmed"),
     _SUPERSCRIPT_MARKER: tuple(_SUPERSCRIPT_DIGITS),
     _CARET_MARKER: ("^",),
     _SUP_MARKER: ("<",),
@@ -208,9 +211,12 @@ _NEEDLES = {
 }
 
 
-def _finditer(pattern: re.Pattern, text: str):
-    """``pattern.finditer(text)``, at once empty when ``text`` holds none of its needles."""
-    return pattern.finditer(text) if any(needle in text for needle in _NEEDLES[pattern]) else iter(())
+def _finditer(pattern: re.Pattern, text: str, folded: str):
+    """``pattern.finditer(text)``, at once empty when ``folded`` holds none of its needles.
+
+    ``folded``: the block lower-cased, before any of it was blanked (blanks add no needle).
+    """
+    return pattern.finditer(text) if any(needle in folded for needle in _NEEDLES[pattern]) else iter(())
 
 
 _WORD_BEFORE = re.compile(r"(?P<word>[^\W\d_]+)\.?[ \t]*$")
@@ -979,6 +985,7 @@ def _scan_block(
     """
     base = block.start
     local = visible[base:block.end]
+    folded = local.lower()
     size = len(local)
     chars = list(local)
     entries = [(s - base, e - base, le - base) for s, e, le in entry_spans]
@@ -1060,7 +1067,7 @@ def _scan_block(
             emit(kind, target, match.start(), match.end())
         blank(match.start(), match.end())
     scan = "".join(chars)
-    for match in _URL.finditer(scan):
+    for match in _finditer(_URL, scan, folded):
         start = match.start()
         url = _unbalanced_tail(match.group(), _URL_TRAILING)
         if url.endswith("_") and start > 0 and scan[start - 1] == "_":
@@ -1074,7 +1081,7 @@ def _scan_block(
     scan = "".join(chars)
 
     # 4. DOIs and PubMed ids written as text.
-    for match in _finditer(_DOI_TEXT, scan):
+    for match in _finditer(_DOI_TEXT, scan, folded):
         doi_raw = _unbalanced_tail(match.group("doi"), ".,;:!?'\"*_~’”»")
         doi = normalize_doi(doi_raw)
         if not doi:
@@ -1085,7 +1092,7 @@ def _scan_block(
         if link and "doi:" + doi in link:
             continue
         emit("doi", "doi:" + doi, start, end)
-    for match in _PUBMED_TEXT.finditer(scan):
+    for match in _finditer(_PUBMED_TEXT, scan, folded):
         if match.group("pmcid") or match.group("pmc"):
             digits = re.sub(r"(?i)^pmc", "", match.group("pmcid") or match.group("pmc"))
             kind, target = "pmcid", "pmcid:PMC" + digits
@@ -1118,28 +1125,28 @@ def _scan_block(
         for kind, target in _marker_targets(match.group("body")):
             emit(kind, target, start, end)
     if not in_section:
-        _scan_superscripts(scan, emit, [(s, e) for s, e, _ in entries], numbered)
+        _scan_superscripts(scan, folded, emit, [(s, e) for s, e, _ in entries], numbered)
 
     # 6. Author-year, outside reference entries (an entry is the reference itself).
     _scan_author_year(scan, emit, [(s, e) for s, e, _ in entries])
     return scan
 
 
-def _scan_superscripts(scan: str, emit, entries: list[tuple[int, int]], numbered: frozenset[str]) -> None:
+def _scan_superscripts(scan: str, folded: str, emit, entries: list[tuple[int, int]], numbered: frozenset[str]) -> None:
     """Markers written as superscripts, and "(2)" where the reference list is numbered.
     None is read inside a reference entry, where "2008;(1):CD004517" is an issue number."""
     def inside_entry(position: int) -> bool:
         return any(s <= position < e for s, e in entries)
 
     for pattern in (_SUPERSCRIPT_MARKER, _CARET_MARKER, _SUP_MARKER):
-        for match in _finditer(pattern, scan):
+        for match in _finditer(pattern, scan, folded):
             if inside_entry(match.start()):
                 continue
             for kind, target in _marker_targets(match.group("body").translate(_SUPERSCRIPTS)):
                 emit(kind, target, match.start(), match.end())
     if not numbered:
         return
-    for match in _finditer(_PAREN_MARKER, scan):
+    for match in _finditer(_PAREN_MARKER, scan, folded):
         start, end = match.start("marker"), match.end("marker")
         if inside_entry(start):
             continue
