@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
+from verifier.markdown import apply_blanks
 from verifier.model import Block, Citation, Reference
 
 __all__ = [
@@ -987,7 +988,7 @@ def _scan_block(
     local = visible[base:block.end]
     folded = local.lower()
     size = len(local)
-    chars = list(local)
+    blanks: list[tuple[int, int]] = []  # spans to blank in the scan when it is next built
     entries = [(s - base, e - base, le - base) for s, e, le in entry_spans]
     # Which link (index into link_targets) covers each position, and where no marker may start.
     link_at = [-1] * size
@@ -1002,9 +1003,13 @@ def _scan_block(
         out.add(kind, target, base + start, base + end)
 
     def blank(start: int, end: int) -> None:
-        for i in range(max(start, 0), min(end, size)):
-            if chars[i] not in "\r\n":
-                chars[i] = " "
+        blanks.append((start, end))
+
+    def blanked(scan: str) -> str:
+        """``scan`` with the spans blanked since it was built: in most blocks, none."""
+        scan = apply_blanks(scan, blanks)
+        blanks.clear()
+        return scan
 
     def add_link(start: int, end: int, found: list[tuple[str, str]]) -> None:
         link_targets.append({target for _, target in found})
@@ -1036,7 +1041,7 @@ def _scan_block(
         for inner in _INLINE_LINK.finditer(local, text_start, text_end):
             if inner.start() > text_start and local[inner.start() - 1] == "!":
                 blank(inner.start() - 1, inner.end())
-    scan = "".join(chars)
+    scan = blanked(local)
 
     # 2. Reference-style links, resolved through the link reference definitions.
     if definitions:
@@ -1059,14 +1064,14 @@ def _scan_block(
                 no_marker[match.start("label") - 1] = 1  # [text][1]: the id is not a marker
                 blank(start, start + 1)
                 blank(match.end("text"), end)
-        scan = "".join(chars)
+        scan = blanked(scan)
 
     # 3. Autolinks and bare addresses.
     for match in _AUTOLINK.finditer(scan):
         for kind, target in targets_from_url(match.group("url")):
             emit(kind, target, match.start(), match.end())
         blank(match.start(), match.end())
-    scan = "".join(chars)
+    scan = blanked(scan)
     for match in _finditer(_URL, scan, folded):
         start = match.start()
         url = _unbalanced_tail(match.group(), _URL_TRAILING)
@@ -1078,7 +1083,7 @@ def _scan_block(
             continue  # an address shown as link text: the destination is what is cited
         for kind, target in targets_from_url(url):
             emit(kind, target, start, end)
-    scan = "".join(chars)
+    scan = blanked(scan)
 
     # 4. DOIs and PubMed ids written as text.
     for match in _finditer(_DOI_TEXT, scan, folded):
@@ -1103,7 +1108,7 @@ def _scan_block(
         if link and target in link:
             continue
         emit(kind, target, match.start(), match.end())
-    scan = "".join(chars)
+    scan = blanked(scan)
 
     # 5. Footnote and numeric markers.
     def excluded(start: int, end: int) -> bool:

@@ -93,7 +93,7 @@ def _blanked(segment: str) -> str:
     return _NOT_LINE_BREAK.sub(lambda m: " " * (m.end() - m.start()), segment)
 
 
-def _apply_blanks(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
+def apply_blanks(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
     """``text`` with ``spans`` blanked; spans are offsets less ``offset``, in any order, may overlap.
 
     One join of slices: a mask costs about one copy of the text, not a list of characters.
@@ -342,7 +342,7 @@ def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
             hidden.extend(_spans(_HTML_COMMENT, text, block.start, block.end))
             hidden.extend(_code_spans(text, block.start, block.end))
     hidden.append((covered_end, len(text)))
-    visible = _apply_blanks(text, hidden)
+    visible = apply_blanks(text, hidden)
     if visible == text:
         visible = text  # one string, not two equal ones: a document keeps all three
 
@@ -371,15 +371,15 @@ def _prose_of_block(visible: str, block: Block) -> str:
     for pattern in (_LINK_DESTINATION, _AUTOLINK, _URL, _DOI, _PUBMED_ID, _CITATION_MARKER, _INLINE_HTML):
         if _may_match(pattern, folded):
             addresses.extend(_spans(pattern, visible, start, end))
-    current = _apply_blanks(visible[start:end], addresses, offset=start)
+    current = apply_blanks(visible[start:end], addresses, offset=start)
     markup = [span for pattern in (_EMPHASIS, _LINK_BRACKETS) if _may_match(pattern, current)
               for span in _spans(pattern, current)]
     if block.kind in {"list_item", "blockquote", "heading"}:
         # Read before the brackets go, or a task box "[x]" would leave its "x" in the prose.
         markup += _spans(_LINE_PREFIX, current)
-    current = _apply_blanks(current, markup)
+    current = apply_blanks(current, markup)
     if block.kind == "table":
         if _TABLE_DELIMITER_ROW.fullmatch(current.strip() or "|"):
             current = _blanked(current)
         current = current.replace("|", " ")
-    return _apply_blanks(current, _spans(_LONG_WORD, current))
+    return apply_blanks(current, _spans(_LONG_WORD, current))
