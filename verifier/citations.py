@@ -207,7 +207,7 @@ _NEEDLES = {
     _PUBMED_TEXT: ("pm", "pubmed"),
     _SUPERSCRIPT_MARKER: tuple(_SUPERSCRIPT_DIGITS),
     _CARET_MARKER: ("^",),
-    _SUP_MARKER: ("<",),
+    _SUP_MARKER: ("up>",),  # "<sup>"
     _PAREN_MARKER: ("(",),
 }
 
