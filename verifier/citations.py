@@ -43,12 +43,13 @@ backtrack catastrophically, whatever the input.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 from urllib.parse import unquote, urlsplit
 
 from verifier.markdown import apply_blanks
@@ -86,9 +87,7 @@ def _upper_class() -> str:
     return "[" + "".join(parts) + "]"
 
 
-_U = _upper_class()
 _L = r"[^\W\d_]"  # any letter
-_CAP = rf"{_U}{_L}*(?:['’\-]{_L}+)*"  # Smith, O'Brien, Smith-Jones, McDonald, WHO
 
 _PARTICLES = frozenset(
     "van von der den de del della dei degli di da das dos du le la les ten ter te "
@@ -589,23 +588,35 @@ def _years(group: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # Reference entries: authors and year
 
-_VANCOUVER_NAME = re.compile(
-    rf"(?P<s>(?:{_PARTICLE}\s+)*{_CAP}(?:[ \-]{_CAP})*?)\s+(?P<i>{_U}{{1,3}})(?=[,.;:\s]|$)"
-)
-_APA_NAME = re.compile(
-    rf"(?P<s>(?:{_PARTICLE}\s+)*{_CAP}(?:[ \-]{_CAP})*?),\s+(?P<i>{_U}\.(?:\s?-?{_U}\.)*)"
-)
-_FULL_NAME = re.compile(
-    rf"(?P<s>(?:{_PARTICLE}\s+)*{_CAP}(?:[ \-]{_CAP})*?),\s+(?P<i>{_CAP}(?:\s+(?:{_CAP}|{_U}\.))*)"
-)
+class _NamePatterns(NamedTuple):
+    vancouver: re.Pattern  # Smith J
+    apa: re.Pattern  # Smith, J. A.
+    full: re.Pattern  # Smith, John
+    corporate: re.Pattern  # World Health Organization (2023)
+    corporate_lead: re.Pattern  # World Health Organization. Fact sheet.
+
+
+@functools.cache
+def _name_patterns() -> _NamePatterns:
+    """The patterns of authors' names, compiled when the first reference entry is read:
+    building and compiling their class of capital letters took two thirds of importing
+    this module, and a draft without a reference list never needs them."""
+    upper = _upper_class()
+    cap = rf"{upper}{_L}*(?:['’\-]{_L}+)*"  # Smith, O'Brien, Smith-Jones, McDonald, WHO
+    surname = rf"(?P<s>(?:{_PARTICLE}\s+)*{cap}(?:[ \-]{cap})*?)"
+    corporate = rf"(?P<name>{cap}(?:\s+(?:{cap}|of|for|the|on|and|&))*?)\s*(?:\([^()]{{1,20}}\))?"
+    return _NamePatterns(
+        vancouver=re.compile(rf"{surname}\s+(?P<i>{upper}{{1,3}})(?=[,.;:\s]|$)"),
+        apa=re.compile(rf"{surname},\s+(?P<i>{upper}\.(?:\s?-?{upper}\.)*)"),
+        full=re.compile(rf"{surname},\s+(?P<i>{cap}(?:\s+(?:{cap}|{upper}\.))*)"),
+        corporate=re.compile(
+            rf"{corporate}(?:\.?\s*\(\s*{_YEAR_ITEM}|\.\s+{_YEAR_ITEM}|,\s*{_YEAR_ITEM})"
+        ),
+        corporate_lead=re.compile(rf"{corporate}\.(?:\s|$)"),
+    )
+
+
 _NAME_SEPARATOR = re.compile(r"\s*,\s*(?:&\s*|and\s+)?|\s*&\s*|\s+and\s+|\s*;\s*")
-_CORPORATE = re.compile(
-    rf"(?P<name>{_CAP}(?:\s+(?:{_CAP}|of|for|the|on|and|&))*?)\s*(?:\([^()]{{1,20}}\))?"
-    rf"(?:\.?\s*\(\s*{_YEAR_ITEM}|\.\s+{_YEAR_ITEM}|,\s*{_YEAR_ITEM})"
-)
-_CORPORATE_LEAD = re.compile(
-    rf"(?P<name>{_CAP}(?:\s+(?:{_CAP}|of|for|the|on|and|&))*?)\s*(?:\([^()]{{1,20}}\))?\.(?:\s|$)"
-)
 _ORGANISATION_WORDS = frozenset(
     """
     organization organisation association institute institutes agency department society council
@@ -620,11 +631,12 @@ _VANCOUVER_YEAR = re.compile(r"(?<![\w.\-/])(?P<y>(?:1[6-9]|20)\d\d[a-z]?)(?:\s+
 
 def _entry_authors(body: str) -> tuple[str, ...]:
     body = body.lstrip(" \t*_\"“")
+    patterns = _name_patterns()
     names: list[str] = []
     pos = 0
     while pos < len(body) and len(names) < 100:
         match = None
-        for pattern in (_APA_NAME, _VANCOUVER_NAME, _FULL_NAME):
+        for pattern in (patterns.apa, patterns.vancouver, patterns.full):
             match = pattern.match(body, pos)
             if match:
                 break
@@ -640,10 +652,10 @@ def _entry_authors(body: str) -> tuple[str, ...]:
         pos = separator.end()
     if names:
         return tuple(names)
-    corporate = _CORPORATE.match(body)
+    corporate = patterns.corporate.match(body)
     if not corporate:
         # "World Health Organization. Fact sheet. 2023." names an organisation, not a title.
-        corporate = _CORPORATE_LEAD.match(body)
+        corporate = patterns.corporate_lead.match(body)
         if corporate and not _ORGANISATION_WORDS & set(corporate.group("name").lower().split()):
             corporate = None
     if corporate and not _is_stop(corporate.group("name").split()[0]):
