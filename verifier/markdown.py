@@ -60,6 +60,7 @@ _LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(
 _TABLE_DELIMITER_ROW = re.compile(r"^[ \t|:\-]+$", re.M)
 MAX_WORD = 256
 _LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
+_NON_SPACES = re.compile(r"\S*")
 # Text one of which every match of a pattern holds, in lower case. These patterns open with
 # "\b", an alternation or a class, so the regex engine tries them at every position: a
 # block without any of the text is not searched (most are not; the searches took half the
@@ -125,6 +126,20 @@ def _may_match(pattern: re.Pattern, block: str) -> bool:
     """Whether ``block`` may hold a match of ``pattern``; lower-case it if the pattern ignores case."""
     needles = _NEEDLES.get(pattern)
     return needles is None or any(needle in block for needle in needles)
+
+
+def _long_words(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_LONG_WORD``: runs of more than ``MAX_WORD`` characters without a space.
+
+    A search for the pattern tries it at every character, a tenth of parsing. Any such run
+    covers one of every ``MAX_WORD + 1`` offsets, so only the runs through those are
+    measured, and the pattern searches only text where one is long (almost never).
+    """
+    for offset in range(MAX_WORD, len(text), MAX_WORD + 1):
+        end = _NON_SPACES.match(text, offset).end()
+        if end > MAX_WORD and _LONG_WORD.match(text, end - MAX_WORD - 1):
+            return _spans(_LONG_WORD, text)
+    return []
 
 
 def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -386,4 +401,4 @@ def _prose_of_block(visible: str, block: Block) -> str:
         if _TABLE_DELIMITER_ROW.fullmatch(current.strip() or "|"):
             current = _blanked(current)
         current = current.replace("|", " ")
-    return apply_blanks(current, _spans(_LONG_WORD, current))
+    return apply_blanks(current, _long_words(current))
