@@ -196,29 +196,6 @@ _PAREN_MARKER = re.compile(
     r"(?:(?<=[^\W\d_]{2})|(?<=[.,;:\]”\"’%]))[ \t]?(?P<marker>\((?P<body>" + _NUMBER_LIST + r")\))"
     r"(?=[ \t]*(?:[.,;:!?\r\n]|$))"
 )
-# Text one of which every match of a pattern holds, in lower case. These patterns open with
-# a lookbehind, which the regex engine tries at every position of a block: a block without
-# any of the text is not searched (most are not; the search was half the time of finding
-# citations). No needle holds "i" or "s", which match "ı" and "ſ" when case is ignored.
-_NEEDLES = {
-    _URL: ("://", "www.", "nlm.n", "europepmc.org/"),
-    _DOI_TEXT: ("10.",),
-    _PUBMED_TEXT: ("pm", "pubmed"),
-    _SUPERSCRIPT_MARKER: tuple(_SUPERSCRIPT_DIGITS),
-    _CARET_MARKER: ("^",),
-    _SUP_MARKER: ("up>",),  # "<sup>"
-    _PAREN_MARKER: ("(",),
-}
-
-
-def _finditer(pattern: re.Pattern, text: str, folded: str):
-    """``pattern.finditer(text)``, at once empty when ``folded`` holds none of its needles.
-
-    ``folded``: the block lower-cased, before any of it was blanked (blanks add no needle).
-    """
-    return pattern.finditer(text) if any(needle in folded for needle in _NEEDLES[pattern]) else iter(())
-
-
 _WORD_BEFORE = re.compile(r"(?P<word>[^\W\d_]+)\.?[ \t]*$")
 _ENUMERATION_WORDS = frozenset(
     """
@@ -260,6 +237,29 @@ _POSSESSIVE_YEAR = re.compile(
 )
 # A Roman numeral ("Phase III", "Stage IIb") or a lone letter is nobody's surname.
 _NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})[a-d]?")
+
+# Text one of which every match of a pattern holds, in lower case. These patterns open with
+# a lookbehind or a class, which the regex engine tries at every position of a block: a
+# block without any of the text is not searched (most are not; the search was half the time
+# of finding citations). No needle holds "i" or "s", which match "ı" and "ſ" when case is ignored.
+_NEEDLES = {
+    _URL: ("://", "www.", "nlm.n", "europepmc.org/"),
+    _DOI_TEXT: ("10.",),
+    _PUBMED_TEXT: ("pm", "pubmed"),
+    _SUPERSCRIPT_MARKER: tuple(_SUPERSCRIPT_DIGITS),
+    _CARET_MARKER: ("^",),
+    _SUP_MARKER: ("up>",),  # "<sup>"
+    _PAREN_MARKER: ("(",),
+    _POSSESSIVE_YEAR: ("'", "’"),
+}
+
+
+def _finditer(pattern: re.Pattern, text: str, folded: str):
+    """``pattern.finditer(text)``, at once empty when ``folded`` holds none of its needles.
+
+    ``folded``: the block lower-cased, before any of it was blanked (blanks add no needle).
+    """
+    return pattern.finditer(text) if any(needle in folded for needle in _NEEDLES[pattern]) else iter(())
 
 # Reference-list headings, compared after dropping '#', '*', '_', ':' and spaces.
 _REFERENCE_TITLES = frozenset(
@@ -1155,7 +1155,7 @@ def _scan_block(
         _scan_superscripts(scan, folded, emit, [(s, e) for s, e, _ in entries], numbered)
 
     # 6. Author-year, outside reference entries (an entry is the reference itself).
-    _scan_author_year(scan, emit, [(s, e) for s, e, _ in entries])
+    _scan_author_year(scan, folded, emit, [(s, e) for s, e, _ in entries])
     return scan
 
 
@@ -1186,7 +1186,7 @@ def _scan_superscripts(scan: str, folded: str, emit, entries: list[tuple[int, in
                 emit(kind, target, start, end)
 
 
-def _scan_author_year(scan: str, emit, entries: list[tuple[int, int]]) -> None:
+def _scan_author_year(scan: str, folded: str, emit, entries: list[tuple[int, int]]) -> None:
     in_entry = bytearray(len(scan))
     for s, e in entries:
         s, e = min(max(s, 0), len(scan)), min(max(e, 0), len(scan))
@@ -1218,7 +1218,7 @@ def _scan_author_year(scan: str, emit, entries: list[tuple[int, int]]) -> None:
             start, key = found
             for year in _years(match.group("years")):
                 emit("author_year", f"author:{key}:{year}", start, match.end())
-    for match in _POSSESSIVE_YEAR.finditer(scan):
+    for match in _finditer(_POSSESSIVE_YEAR, scan, folded):
         if in_entry[match.start()]:
             continue
         found = _authors_before(scan, 0, match.start() + 2, narrative=True)
