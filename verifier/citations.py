@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 from urllib.parse import unquote, urlsplit
 
-from verifier.markdown import apply_blanks
+from verifier.markdown import DOI_PREFIX, apply_blanks, holds_needle
 from verifier.model import Block, Citation, Reference
 
 __all__ = [
@@ -238,14 +238,15 @@ _POSSESSIVE_YEAR = re.compile(
 # A Roman numeral ("Phase III", "Stage IIb") or a lone letter is nobody's surname.
 _NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})[a-d]?")
 
-# Text one of which every match of a pattern holds, in lower case. These patterns open with
-# a lookbehind or a class, which the regex engine tries at every position of a block: a
-# block without any of the text is not searched (most are not; the search was half the time
-# of finding citations). No needle holds "i" or "s", which match "ı" and "ſ" when case is ignored.
+# What every match of a pattern holds, in lower case (see verifier.markdown.holds_needle).
+# These patterns open with a lookbehind or a class, which the regex engine tries at every
+# position of a block: a block without any of it is not searched (most are not; the search
+# was half the time of finding citations). When case is ignored, "i" and "s" also match "ı"
+# and "ſ" (which lower-casing keeps): no needle holds "s", and "pmı" stands beside "pmi".
 _NEEDLES = {
     _URL: ("://", "www.", "nlm.n", "europepmc.org/"),
-    _DOI_TEXT: ("10.",),
-    _PUBMED_TEXT: ("pm", "pubmed"),
+    _DOI_TEXT: DOI_PREFIX,
+    _PUBMED_TEXT: ("pmc", "pmi", "pmı", "pubmed"),
     _SUPERSCRIPT_MARKER: tuple(_SUPERSCRIPT_DIGITS),
     _CARET_MARKER: ("^",),
     _SUP_MARKER: ("up>",),  # "<sup>"
@@ -259,7 +260,7 @@ def _finditer(pattern: re.Pattern, text: str, folded: str):
 
     ``folded``: the block lower-cased, before any of it was blanked (blanks add no needle).
     """
-    return pattern.finditer(text) if any(needle in folded for needle in _NEEDLES[pattern]) else iter(())
+    return pattern.finditer(text) if holds_needle(folded, _NEEDLES[pattern]) else iter(())
 
 # Reference-list headings, compared after dropping '#', '*', '_', ':' and spaces.
 _REFERENCE_TITLES = frozenset(

@@ -61,14 +61,17 @@ _TABLE_DELIMITER_ROW = re.compile(r"^[ \t|:\-]+$", re.M)
 MAX_WORD = 256
 _LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
 _NON_SPACES = re.compile(r"\S*")
-# Text one of which every match of a pattern holds, in lower case. These patterns open with
-# "\b", an alternation or a class, so the regex engine tries them at every position: a
-# block without any of the text is not searched (most are not; the searches took half the
-# time of parsing). No needle holds "i" or "s", which match "ı" and "ſ" when case is ignored.
+# A DOI's prefix: the engine jumps from one "10." to the next to find it.
+DOI_PREFIX = re.compile(r"10\.\d{4,9}/")
+# What every match of a pattern holds, in lower case: one of some texts, or a match of a
+# pattern that opens with text. These patterns open with "\b", an alternation or a class,
+# so the regex engine tries them at every position: a block without any of it is not
+# searched (most are not; the searches took half the time of parsing). When case is
+# ignored, "i" also matches "ı" (which lower-casing keeps), hence "pmı" beside "pmi".
 _NEEDLES = {
     _URL: ("://", "www."),
-    _DOI: ("10.",),
-    _PUBMED_ID: ("pm",),
+    _DOI: DOI_PREFIX,
+    _PUBMED_ID: ("pmc", "pmi", "pmı"),
     _EMPHASIS: ("*", "_"),
     _LINK_BRACKETS: ("[", "]"),
 }
@@ -122,10 +125,16 @@ def _spans(pattern: re.Pattern, text: str, start: int = 0, end: int | None = Non
     return [match.span() for match in pattern.finditer(text, start, len(text) if end is None else end)]
 
 
+def holds_needle(text: str, needles: tuple[str, ...] | re.Pattern) -> bool:
+    """Whether ``text`` holds one of ``needles``, or a match of a pattern of them."""
+    if isinstance(needles, re.Pattern):
+        return needles.search(text) is not None
+    return any(needle in text for needle in needles)
+
+
 def _may_match(pattern: re.Pattern, block: str) -> bool:
     """Whether ``block`` may hold a match of ``pattern``; lower-case it if the pattern ignores case."""
-    needles = _NEEDLES.get(pattern)
-    return needles is None or any(needle in block for needle in needles)
+    return pattern not in _NEEDLES or holds_needle(block, _NEEDLES[pattern])
 
 
 def _long_words(text: str) -> list[tuple[int, int]]:
