@@ -237,6 +237,7 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
                 raw_blocks.append(("reference_definition", line, line + 1, 0))
 
     blocks: list[Block] = []
+    section = -1  # index of the last heading: the section a block is in
     for kind, first, last, level in sorted(raw_blocks, key=lambda b: (b[1], b[2])):
         for kind, first, last, level in _split_paragraph(kind, first, last, level, text, starts, line_end):
             start = starts[first] if first < line_count else len(text)
@@ -247,9 +248,10 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
                 continue
             if kind == "paragraph" and last - first == 1 and _IMAGE_LINE.match(_HTML_COMMENT.sub("", text[start:end])):
                 kind = "image"
-            blocks.append(Block(kind=kind, start=start, end=end, level=level))
+            if kind == "heading":
+                section = len(blocks)
+            blocks.append(Block(kind, start, end, section, level))
 
-    blocks = _assign_sections(blocks)
     visible, prose = _masks(text, blocks)
     return ParsedMarkdown(blocks=blocks, visible=visible, prose=prose, line_starts=starts)
 
@@ -344,16 +346,6 @@ def _split_paragraph(kind, first, last, level, text, starts, line_end):
             run_start = n + 1
     if run_start < last:
         yield kind, run_start, last, level
-
-
-def _assign_sections(blocks: list[Block]) -> list[Block]:
-    section = -1
-    placed = []
-    for index, block in enumerate(blocks):
-        if block.kind == "heading":
-            section = index
-        placed.append(Block(block.kind, block.start, block.end, section, block.level))
-    return placed
 
 
 def _masks(text: str, blocks: list[Block]) -> tuple[str, str]:
