@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from verifier.document import build_document, citation_groups
+from dataclasses import fields, replace
+
+from verifier.document import _placed, build_document, citation_groups
+from verifier.model import Claim
 
 TEXT = """\
 Depression improved in 40% of adults. (doi:10.1000/xyz123).
@@ -101,3 +104,15 @@ def test_memo_is_not_part_of_equality_or_repr():
     first.memo("length", lambda doc: len(doc.text))
     assert first == second
     assert "_memo" not in repr(first)
+
+
+def test_a_placed_claim_keeps_every_field_of_the_extracted_one():
+    # Every field differs from its default, so a field _placed leaves out fails the test.
+    values = {}
+    for number, f in enumerate(fields(Claim)):
+        values[f.name] = number + 0.5 if "float" in f.type else number if "int" in f.type else f"{f.name}!"
+    claim = Claim(**values)
+    source = "The trial enrolled n = **79 adults in 2020."
+    placed = _placed(claim, 10, source, 3)
+    assert placed == replace(claim, start=claim.start + 10, end=claim.end + 10,
+                             text=source[claim.start + 10:claim.end + 10], sentence=claim.sentence + 3)
