@@ -271,7 +271,9 @@ def build_documents(files: Sequence[tuple[str, str]], attachment: str = "paragra
             line_starts=result.line_starts,
             attachment=attachment,
         )
-        doc.claim_citations = [attach(doc, claim) for claim in doc.claims]
+        # A draft without citations in its running text (most abstracts) sources no claim.
+        doc.claim_citations = [attach(doc, claim) for claim in doc.claims] if doc.text_citations \
+            else [()] * len(doc.claims)
         documents.append(doc)
     return documents
 
