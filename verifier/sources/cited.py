@@ -30,9 +30,15 @@ def _pick(targets: list[str]) -> list[str]:
 
 def reference_targets(doc: "Document", citation: "Citation") -> list[str]:
     """Targets of the reference entry a marker or author-year citation points at: none
-    when the entry is unknown or ambiguous (better no source than the wrong one)."""
-    entry = reference_for(citation, doc.references)
-    return _pick(list(doc.references[entry].targets)) if entry >= 0 else []
+    when the entry is unknown or ambiguous (better no source than the wrong one).
+
+    Resolved once per document and citation: every claim of a paragraph cites its markers.
+    """
+    resolved = doc.memo("cited.reference-targets", lambda _: {})
+    if citation not in resolved:
+        entry = reference_for(citation, doc.references)
+        resolved[citation] = _pick(list(doc.references[entry].targets)) if entry >= 0 else []
+    return list(resolved[citation])
 
 
 def citation_group_targets(doc: "Document", citations) -> list[str]:
@@ -50,8 +56,12 @@ def citation_group_targets(doc: "Document", citations) -> list[str]:
 
 
 def claim_sources(doc: "Document", claim_index: int) -> list[str]:
-    """The sources a claim cites, as canonical targets, in order."""
-    return citation_group_targets(doc, doc.claim_citations[claim_index])
+    """The sources a claim cites, as canonical targets, in order (found once per document:
+    several rules ask for every claim's)."""
+    found = doc.memo("cited.claim-sources", lambda _: {})
+    if claim_index not in found:
+        found[claim_index] = citation_group_targets(doc, doc.claim_citations[claim_index])
+    return list(found[claim_index])
 
 
 def document_sources(doc: "Document") -> dict[str, "Citation"]:
