@@ -187,8 +187,9 @@ def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # file is read as plain text. markdown-it silently drops what lies beyond its nesting limit
 # and recurses about twice per level, so the limit also keeps it well within the stack.
 MAX_NESTING = 100
-# Blocks only: inline tokens are never read (inline structure is found by patterns).
-_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table").disable("inline")
+# Blocks only: inline tokens are never read (inline structure is found by patterns). Its
+# first rule, "normalize", is done by _normalized, only to the texts it changes.
+_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table").disable(["inline", "normalize"])
 _CONTAINER_OPENS = {"list_item_open", "blockquote_open"}
 
 
@@ -256,9 +257,19 @@ def parse(text: str, markdown: bool = True) -> ParsedMarkdown:
     return ParsedMarkdown(blocks=blocks, visible=visible, prose=prose, line_starts=starts)
 
 
+def _normalized(source: str) -> str:
+    """The text as markdown-it's first rule makes it: line breaks as "\\n", NUL as U+FFFD.
+
+    The rule made two passes over every text; most texts hold neither and stay as they are.
+    """
+    if "\r" not in source and "\0" not in source:
+        return source
+    return _LINE_BREAK.sub("\n", source).replace("\0", "\ufffd")
+
+
 def _markdown_blocks(source: str) -> list[tuple[str, int, int, int]]:
     try:
-        tokens = _PARSER.parse(source)
+        tokens = _PARSER.parse(_normalized(source))
     except (RecursionError, MemoryError):
         raise _NotMarkdown from None
     except Exception as error:  # markdown-it's own bug on some input: still read the file
