@@ -69,9 +69,13 @@ DOI_PREFIX = re.compile(r"10\.\d{4,9}/")
 # searched (most are not; the searches took half the time of parsing). When case is
 # ignored, "i" also matches "ı" (which lower-casing keeps), hence "pmı" beside "pmi".
 _NEEDLES = {
+    _LINK_DESTINATION: ("](",),
+    _AUTOLINK: ("<",),
     _URL: ("://", "www."),
     _DOI: DOI_PREFIX,
     _PUBMED_ID: ("pmc", "pmi", "pmı"),
+    _CITATION_MARKER: ("[",),
+    _INLINE_HTML: ("<",),
     _EMPHASIS: ("*", "_"),
     _LINK_BRACKETS: ("[", "]"),
 }
@@ -129,7 +133,10 @@ def holds_needle(text: str, needles: tuple[str, ...] | re.Pattern) -> bool:
     """Whether ``text`` holds one of ``needles``, or a match of a pattern of them."""
     if isinstance(needles, re.Pattern):
         return needles.search(text) is not None
-    return any(needle in text for needle in needles)
+    for needle in needles:  # not any() over a generator: this runs for every pattern of every block
+        if needle in text:
+            return True
+    return False
 
 
 def _may_match(pattern: re.Pattern, block: str) -> bool:
