@@ -102,6 +102,8 @@ _NOT_LINE_BREAK = re.compile(r"[^\r\n]+")
 
 def _blanked(segment: str) -> str:
     """A span as blanks: every character a space but line breaks, so lines stay where they are."""
+    if "\n" not in segment and "\r" not in segment:  # most spans: a link, an address, a bullet
+        return " " * len(segment)
     return _NOT_LINE_BREAK.sub(lambda m: " " * (m.end() - m.start()), segment)
 
 
