@@ -316,6 +316,8 @@ _DOI_FULL = re.compile(r"10\.\d{4,9}/\S+")
 # Normalisation
 
 def _strip_diacritics(value: str) -> str:
+    if value.isascii():  # most names: nothing to fold or strip
+        return value
     value = value.translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -668,7 +670,8 @@ def _entry_year(body: str) -> str | None:
     for pattern in (_PAREN_YEAR, _VANCOUVER_YEAR):
         match = pattern.search(body)
         if match:
-            return _years(match.group("y"))[0] if _years(match.group("y")) else match.group("y")
+            years = _years(match.group("y"))
+            return years[0] if years else match.group("y")
     match = _ANY_YEAR.search(body)
     return match.group() if match else None
 
