@@ -196,7 +196,7 @@ _PAREN_MARKER = re.compile(
     r"(?:(?<=[^\W\d_]{2})|(?<=[.,;:\]”\"’%]))[ \t]?(?P<marker>\((?P<body>" + _NUMBER_LIST + r")\))"
     r"(?=[ \t]*(?:[.,;:!?\r\n]|$))"
 )
-_PAREN_MARKER_ITSELF = re.compile(r"\(" + _NUMBER_LIST + r"\)")
+_PAREN_MARKER_ITSELF = re.compile(r"\(" + _NUMBER_LIST + r"\)")  # the "(2)" alone: see _paren_markers
 _WORD_BEFORE = re.compile(r"(?P<word>[^\W\d_]+)\.?[ \t]*$")
 _ENUMERATION_WORDS = frozenset(
     """
@@ -261,6 +261,7 @@ def _finditer(pattern: re.Pattern, text: str, folded: str):
     ``folded``: the block lower-cased, before any of it was blanked (blanks add no needle).
     """
     return pattern.finditer(text) if holds_needle(folded, _NEEDLES[pattern]) else iter(())
+
 
 # Reference-list headings, compared after dropping '#', '*', '_', ':' and spaces.
 _REFERENCE_TITLES = frozenset(
@@ -602,7 +603,7 @@ class _NamePatterns(NamedTuple):
 @functools.cache
 def _name_patterns() -> _NamePatterns:
     """The patterns of authors' names, compiled when the first reference entry is read:
-    building and compiling their class of capital letters took two thirds of importing
+    building and compiling their class of capital letters took half the time of importing
     this module, and a draft without a reference list never needs them."""
     upper = _upper_class()
     cap = rf"{upper}{_L}*(?:['’\-]{_L}+)*"  # Smith, O'Brien, Smith-Jones, McDonald, WHO
