@@ -218,7 +218,9 @@ _NARRATIVE_YEARS = re.compile(
     r"\([ \t]*(?P<years>" + _YEAR_GROUP.pattern + r")(?:[ \t]*,[ \t]*" + _LOCATOR + r")?[ \t]*\)",
     re.I,
 )
-_PARENTHETICAL = re.compile(r"\((?P<body>[^()]{1,400})\)")
+# A parenthesis that holds a year ("(Smith, 2020)", "(WHO, n.d.)"): only those can hold an
+# author-year citation, and the lookahead passes over "(n = 45)" without reading its years.
+_PARENTHETICAL = re.compile(r"\((?=[^()]{0,400}?" + _YEAR_ITEM + r")(?P<body>[^()]{1,400})\)")
 _NAME_TOKEN = re.compile(r"et\.?\s+al\.?|" + _L + r"+(?:['’\-]" + _L + r"+)*|\S")
 _ET_AL = re.compile(r"et\.?\s+al\.?$")
 # "The National Institute for Health and Care Excellence [NICE] (2022)": an acronym in
