@@ -174,6 +174,8 @@ FOUND = [
     ("PMCID: PMC9987133.", [("pmcid", "pmcid:PMC9987133")]),
     ("PMCID: 9987133", [("pmcid", "pmcid:PMC9987133")]),
     ("Free text at PMC9987133.", [("pmcid", "pmcid:PMC9987133")]),
+    ("A DOI holding one (doi:10.1234/PMC1234567).", [("doi", "doi:10.1234/pmc1234567")]),
+    ("Both (doi:10.1234/abc, PMID: 12345678).", [("doi", "doi:10.1234/abc"), ("pmid", "pmid:12345678")]),
     # Numeric markers and footnotes.
     ("Shown before [1].", [("numeric", "ref:1")]),
     ("Shown before.[12]", [("numeric", "ref:12")]),

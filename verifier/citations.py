@@ -1133,6 +1133,7 @@ def _scan_block(
         if link and "doi:" + doi in link:
             continue
         emit("doi", "doi:" + doi, start, end)
+    scan = blanked(scan)   # a DOI's suffix may hold a PMC id ("10.1234/PMC1234567"): not a citation of its own
     for match in _finditer(_PUBMED_TEXT, scan, folded):
         if match.group("pmcid") or match.group("pmc"):
             digits = re.sub(r"(?i)^pmc", "", match.group("pmcid") or match.group("pmc"))
