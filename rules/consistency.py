@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -369,9 +370,18 @@ def _analyse(doc: Document) -> _Analysis:
 def _without_citations(doc: Document, start: int, end: int) -> str:
     """A span of prose with its citations blanked (same length, so offsets still hold)."""
     text = doc.prose[start:end]
-    for citation in doc.citations_between(start, end):   # each starts inside the span
-        blank_from, blank_to = citation.start - start, max(citation.start, min(citation.end, end)) - start
-        text = text[:blank_from] + " " * (blank_to - blank_from) + text[blank_to:]
+    citations = doc.citations_between(start, end)   # each starts inside the span, in order
+    if citations:
+        # Kept and blanked pieces joined once: a sentence of a thousand citations is not copied per citation.
+        pieces, kept_from = [], 0
+        for citation in citations:
+            blank_from = max(kept_from, citation.start - start)
+            blank_to = max(citation.start, min(citation.end, end)) - start
+            if blank_to > blank_from:
+                pieces += (text[kept_from:blank_from], " " * (blank_to - blank_from))
+                kept_from = blank_to
+        pieces.append(text[kept_from:])
+        text = "".join(pieces)
     if ":" not in text:
         return text   # no identifier label to blank (a cheap test saves the search)
     # The label of a blanked identifier ("doi:", "PMID:") goes too, or it reads as a clause break.
@@ -411,24 +421,30 @@ def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: 
     doc = analysis.doc
     base = doc.sentences[sentence].start
     text = analysis.texts[sentence]
+    # Claims are in order of position: those of a span are found by bisection, not by a scan
+    # of the sentence's claims per clause (a sentence may hold thousands of both).
+    offsets = [c.start - base for c in claims]
+
+    def claims_in(start: int, end: int) -> list[Claim]:
+        return claims[bisect_left(offsets, start):bisect_left(offsets, end)]
+
     spans = []
     for start, end in _clauses(text):
-        inside = [c for c in claims if start <= c.start - base < end]
         # "from 3.51 to 4.52, and well-being rose from 3.15 to 3.55": two statements.
         pieces = _clauses(text[start:end], _AND_BREAK)
-        if len(pieces) > 1 and all(any(s <= c.start - base - start < e for c in inside) for s, e in pieces):
+        if len(pieces) > 1 and all(claims_in(start + s, start + e) for s, e in pieces):
             spans.extend((start + s, start + e) for s, e in pieces)
         else:
             spans.append((start, end))
     sentence_time = _time_spec(text, [c for c in claims if c.kind == "duration"])
     found = []
     for start, end in spans:
-        inside = [c for c in claims if start <= c.start - base < end]
+        inside = claims_in(start, end)
         kinds = [k for k in dict.fromkeys(c.kind for c in inside) if k in _COMPARED_KINDS]
         if not kinds:
             continue
         clause = text[start:end]
-        masked = _mask(clause, [c for c in inside], base + start)
+        masked = _mask(clause, inside, base + start)
         time = sentence_time
         if sentence_time:   # a clause names no time point its sentence does not: no time word spans a break
             time = _time_spec(clause, [c for c in inside if c.kind == "duration"]) or sentence_time
@@ -453,13 +469,28 @@ def _statements(analysis: _Analysis, sentence: int, claims: list[Claim], first: 
 
 def _mask(clause: str, claims: list[Claim], offset: int) -> str:
     """The clause in lower case with every number (digits or words) replaced by ``#``."""
+    spans = []
     for claim in claims:
         where = claim.text.find(claim.raw)
         if where >= 0 and claim.raw:
             lo = max(0, claim.start - offset + where)
             hi = min(len(clause), claim.start - offset + where + len(claim.raw))
-            if lo < hi:   # the figure's first character becomes "#", the others spaces
-                clause = clause[:lo] + "#" + " " * (hi - lo - 1) + clause[hi:]
+            if lo < hi:
+                spans.append((lo, hi))
+    # Each figure's first character becomes "#", the others spaces. Figures in order are
+    # masked in one join; figures overlapping or out of order each overwrite the ones before.
+    if all(previous[1] <= following[0] for previous, following in zip(spans, spans[1:])):
+        pieces, kept_from = [], 0
+        for lo, hi in spans:
+            pieces += (clause[kept_from:lo], "#", " " * (hi - lo - 1))
+            kept_from = hi
+        pieces.append(clause[kept_from:])
+        clause = "".join(pieces)
+    else:
+        characters = list(clause)
+        for lo, hi in spans:
+            characters[lo:hi] = "#" + " " * (hi - lo - 1)
+        clause = "".join(characters)
     return " ".join(_NUMBER.sub("#", clause).lower().split())
 
 
@@ -469,10 +500,15 @@ def _number_key(claim: Claim) -> str:
 
 def _bare_numbers(clause: str, claims: list[Claim], offset: int) -> tuple[str, ...]:
     """Numbers that are no claim (years, ages, scale names): they must match as well."""
-    covered = [(c.start - offset, c.end - offset) for c in claims]
-    found = []
+    # A number is a claim's when a claim starting at or before it ends after it: numbers and
+    # claims are walked in order together, not each number against every claim.
+    covered = sorted((c.start - offset, c.end - offset) for c in claims)
+    found, passed, reach = [], 0, -math.inf
     for match in _NUMBER.finditer(clause):
-        if not any(lo <= match.start() < hi for lo, hi in covered):
+        while passed < len(covered) and covered[passed][0] <= match.start():
+            reach = max(reach, covered[passed][1])
+            passed += 1
+        if match.start() >= reach:
             found.append("n:" + match.group())
     return tuple(found)
 
