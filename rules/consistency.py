@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -569,10 +569,6 @@ def _times_diverge(a: _Statement, b: _Statement) -> bool:
     return _time_class(a.time) != _time_class(b.time)
 
 
-def _candidates(analysis: _Analysis, statement: _Statement) -> set[int]:
-    return _sharing_rare_stems(analysis, statement.stems)
-
-
 def _sharing_rare_stems(analysis: _Analysis, stems: frozenset[str]) -> set[int]:
     """Sentences holding at least two of the three rarest of some stems (an inverted index).
 
@@ -580,12 +576,21 @@ def _sharing_rare_stems(analysis: _Analysis, stems: frozenset[str]) -> set[int]:
     so they share two of these three even when one word differs; no pair of sentences is
     scanned.
     """
-    rare = sorted(stems, key=lambda s: (-analysis.weight(s), s))[:3]
+    rare = _rarest(analysis, stems)
     counts: Counter[int] = Counter()
     for stem in rare:
         counts.update(analysis.postings.get(stem, ()))
     need = min(2, len(rare))
     return {sentence for sentence, count in counts.items() if count >= need}
+
+
+def _rarest(analysis: _Analysis, stems: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(stems, key=lambda s: (-analysis.weight(s), s))[:3])
+
+
+def _holds_rare_stems(analysis: _Analysis, sentence: int, rare: tuple[str, ...]) -> bool:
+    """Whether ``_sharing_rare_stems`` finds a prose sentence, asked of that sentence alone."""
+    return bool(rare) and sum(stem in analysis.stems[sentence] for stem in rare) >= min(2, len(rare))
 
 
 # --------------------------------------------------------------------------------------
@@ -687,27 +692,153 @@ class _LibraryConflicts:
 
 def _conflicts_within(analysis: _Analysis, firsts: list[_Statement]) -> Iterator[Finding]:
     """Conflicts inside one draft; ``firsts`` receives each measure's first mention in it."""
-    # Statements of one measure agree on kind, group, arms, time point and other numbers:
-    # bucket by those, then by shared rare stems when a bucket grows large.
-    buckets: dict[tuple, list[_Statement]] = {}
+    mentions = _Mentions(analysis)
     for statement in analysis.statements:
         if statement.kind in _NOT_COMPARED:
             continue   # sizes are compared per cited study below; an interval with its estimate
-        key = (statement.kind, statement.population, statement.arms, statement.time, statement.numbers)
-        earlier = buckets.setdefault(key, [])
-        pool = earlier
-        if len(earlier) > _BUCKET_SCAN:
-            near = _candidates(analysis, statement)
-            pool = [other for other in earlier if other.sentence in near]
-        same = [other for other in pool if other.sentence != statement.sentence and same_measure(other, statement)]
-        earlier.append(statement)
+        same = [seen for seen in mentions.add(statement) if seen.first is not None]
         # A figure that matches any earlier mention of its measure is consistent with the draft;
         # otherwise it is reported once, against the first mention.
         if not same:
             firsts.append(statement)
-        elif not any(_agree(a, b) for other in same for a in other.claims for b in statement.claims):
-            yield _conflict_finding(statement, same[0], "for the same measure")
+        elif not any(seen.agrees(statement.claims) for seen in same):
+            first = min((seen.first for seen in same), key=lambda other: other.index)
+            yield _conflict_finding(statement, first, "for the same measure")
     yield from _sample_size_conflicts(analysis)
+
+
+class _Mentions:
+    """The statements of a draft so far, grouped so that a statement is compared with each
+    group of its measure once, not with each statement: a draft may restate one measure
+    thousands of times.
+
+    Statements of one measure share their library key (see ``_Library``). Those that share
+    their masked clause too (and so their stems) are alike to ``same_measure`` (it reads
+    nothing else): one group, asked once per group of later statements. A statement is
+    compared with the statements of earlier sentences; once its bucket (the statements
+    sharing its kind, group, arms, time point and other numbers) holds more than
+    ``_BUCKET_SCAN``, only with those in sentences ``_sharing_rare_stems`` finds for it.
+    """
+
+    def __init__(self, analysis: _Analysis) -> None:
+        self.analysis = analysis
+        self.bucket_sizes: dict[tuple, int] = {}
+        self.groups: dict[tuple, dict[str, _Alike]] = {}   # by library key, then masked clause
+
+    def add(self, statement: _Statement) -> list[_Seen]:
+        """Adds a statement; returns what it sees of each group of its measure."""
+        bucket = (statement.kind, statement.population, statement.arms, statement.time, statement.numbers)
+        earlier = self.bucket_sizes.get(bucket, 0)
+        self.bucket_sizes[bucket] = earlier + 1
+        if statement.library_key is None:
+            return []   # same_measure needs three shared stems: no statement is the same measure as it
+        groups = self.groups.setdefault(statement.library_key, {})
+        same = [group for group in groups.values() if group.same_measure_as(statement)]
+        rare = _rarest(self.analysis, statement.stems) if same and earlier > _BUCKET_SCAN else None
+        seen = [group.seen(self.analysis, rare, statement.sentence) for group in same]
+        own = groups.get(statement.masked)
+        if own is None:
+            groups[statement.masked] = _Alike(statement)
+        else:
+            own.statements.append(statement)
+        return seen
+
+
+class _Alike:
+    """Statements that ``same_measure`` cannot tell apart, in order, with its verdicts on
+    later statements (by masked clause) and what each filter of rare stems keeps of them."""
+
+    __slots__ = ("statements", "verdicts", "seen_by_filter")
+
+    def __init__(self, first: _Statement) -> None:
+        self.statements = [first]
+        self.verdicts: dict[str, bool] = {}
+        self.seen_by_filter: dict[tuple[str, ...] | None, _Seen] = {}
+
+    def same_measure_as(self, statement: _Statement) -> bool:
+        verdict = self.verdicts.get(statement.masked)
+        if verdict is None:
+            verdict = self.verdicts[statement.masked] = same_measure(self.statements[0], statement)
+        return verdict
+
+    def seen(self, analysis: _Analysis, rare: tuple[str, ...] | None, sentence: int) -> _Seen:
+        seen = self.seen_by_filter.get(rare)
+        if seen is None:
+            keep = None if rare is None else lambda other: _holds_rare_stems(analysis, other.sentence, rare)
+            seen = self.seen_by_filter[rare] = _Seen(self.statements, keep)
+        seen.catch_up(sentence)
+        return seen
+
+
+class _Seen:
+    """What a later statement sees of a list of earlier statements: those of sentences before
+    its own that ``keep`` accepts (all, when it is None). Read once, as later statements come
+    (their sentences only grow): the first of them, and the intervals of their figures."""
+
+    def __init__(self, statements: list[_Statement], keep: Callable[[_Statement], bool] | None = None) -> None:
+        self.statements = statements
+        self.keep = keep
+        self.read = 0
+        self.first: _Statement | None = None
+        self.values = _Intervals()
+
+    def catch_up(self, sentence: int) -> None:
+        while self.read < len(self.statements) and self.statements[self.read].sentence < sentence:
+            statement = self.statements[self.read]
+            self.read += 1
+            if self.keep is None or self.keep(statement):
+                if self.first is None:
+                    self.first = statement
+                for claim in statement.claims:
+                    self.values.add(_interval(claim))
+
+    def agrees(self, claims: list[Claim]) -> bool:
+        """Whether any of the claims ``_agree`` with any figure seen."""
+        return any(self.values.overlaps(_interval(claim)) for claim in claims)
+
+
+class _Intervals:
+    """Intervals of figures, to ask whether any agrees with another (``_agree``) without
+    testing each: [lo, hi] agrees with [low, high] when lo <= high and hi >= low.
+
+    Of two intervals, one with a lower or equal ``lo`` and a higher or equal ``hi`` agrees
+    with all the other does, so only those that none such covers are kept: in order of
+    ``lo``, their ``hi`` rise too, and the last with ``lo <= high`` has the highest ``hi``
+    of all such. A figure without an interval agrees with any; NaN bounds with none.
+    """
+
+    def __init__(self) -> None:
+        self.los: list[float] = []
+        self.his: list[float] = []
+        self.added = False
+        self.unbounded = False
+
+    def add(self, interval: tuple[float, float] | None) -> None:
+        self.added = True
+        if interval is None:
+            self.unbounded = True
+            return
+        lo, hi = interval
+        if math.isnan(lo) or math.isnan(hi):
+            return
+        after = bisect_right(self.los, lo)
+        if after and self.his[after - 1] >= hi:
+            return   # covered by one kept
+        first = bisect_left(self.los, lo)   # those with the same lo have a lower hi: covered now
+        last = after
+        while last < len(self.his) and self.his[last] <= hi:
+            last += 1
+        self.los[first:last] = [lo]
+        self.his[first:last] = [hi]
+
+    def overlaps(self, interval: tuple[float, float] | None) -> bool:
+        if self.unbounded or interval is None:
+            return self.added
+        low, high = interval
+        if math.isnan(low) or math.isnan(high):
+            return False
+        before = bisect_right(self.los, high)
+        return before > 0 and self.his[before - 1] >= low
 
 
 _NOT_COMPARED = {"sample_size", "ci"}
