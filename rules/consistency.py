@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
@@ -940,50 +941,68 @@ def _conflict_finding(statement: _Statement, other: _Statement, why: str, other_
     )
 
 
-def _study_size(analysis: _Analysis, statement: _Statement) -> Claim | None:
+class _Study(NamedTuple):
+    """What a sentence says of the single study whose size it gives."""
+
+    definite: bool            # "the trial of 97 adults": a study named before
+    nouns: frozenset[str]     # study, trial, cohort...
+
+
+def _study(analysis: _Analysis, sentence: int) -> _Study | None:
+    """None unless the sentence gives one size, of a single study: not arms or subgroups,
+    not several studies, not another study."""
+    text = analysis.texts[sentence]
+    if len({c.value for c in analysis.sentence_claims.get(sentence, []) if c.kind == "sample_size"}) != 1:
+        return None
+    if not _ONE_STUDY.search(text) or _MANY_STUDIES.search(text) or _OTHER_STUDY.search(text):
+        return None
+    return _Study(_DEFINITE_STUDY.search(text) is not None,
+                  frozenset("trial" if w.lower() == "rct" else w.lower() for w in _ONE_STUDY.findall(text)))
+
+
+def _study_size(analysis: _Analysis, statement: _Statement, study: Callable[[int], _Study | None]) -> Claim | None:
     """The sample size of a whole single study, if that is what the statement gives."""
-    if len(statement.claims) != 1 or not statement.sources:
+    if len(statement.claims) != 1 or not statement.sources or study(statement.sentence) is None:
         return None
-    sentence_claims = analysis.sentence_claims.get(statement.sentence, [])
-    sizes = {c.value for c in sentence_claims if c.kind == "sample_size"}
-    if len(sizes) != 1:
-        return None   # several sizes in one sentence: arms, completers, subgroups
-    text = analysis.texts[statement.sentence]
-    clause = analysis.doc.prose[statement.start:statement.end]
-    if not _ONE_STUDY.search(text) or _MANY_STUDIES.search(text) or _SUBSET.search(clause):
-        return None
-    if _OTHER_STUDY.search(text):
+    if _SUBSET.search(analysis.doc.prose[statement.start:statement.end]):
         return None
     return statement.claims[0]
 
 
-def _study_nouns(text: str) -> set[str]:
-    return {"trial" if w.lower() == "rct" else w.lower() for w in _ONE_STUDY.findall(text)}
-
-
-def _same_study(analysis: _Analysis, earlier: _Statement, later: _Statement) -> bool:
-    """Whether a later size plausibly describes the study an earlier one gave the size of."""
-    text = analysis.texts[later.sentence]
-    if not _DEFINITE_STUDY.search(text):
-        return False
-    return bool(_study_nouns(text) & _study_nouns(analysis.texts[earlier.sentence]))
-
-
 def _sample_size_conflicts(analysis: _Analysis) -> Iterator[Finding]:
-    by_source: dict[str, list[tuple[_Statement, Claim]]] = {}
+    """Sizes of one cited study that disagree. A later size may describe the study of an
+    earlier one of the same source when it names it as known ("the trial") with a noun the
+    earlier sentence uses: earlier sizes are grouped by source and then by those nouns, and
+    a later size is compared with each group once."""
+    studies: dict[int, _Study | None] = {}   # per sentence: one may hold many sizes
+
+    def study(sentence: int) -> _Study | None:
+        if sentence not in studies:
+            studies[sentence] = _study(analysis, sentence)
+        return studies[sentence]
+
+    by_source: dict[str, dict[frozenset[str], _Seen]] = {}
     for statement in analysis.statements:
-        if statement.kind != "sample_size":
+        if statement.kind != "sample_size" or _study_size(analysis, statement, study) is None:
             continue
-        size = _study_size(analysis, statement)
-        if size is None:
-            continue
-        earlier = [(other, other_size)
-                   for source in sorted(statement.sources) for other, other_size in by_source.get(source, ())
-                   if other.sentence != statement.sentence and _same_study(analysis, other, statement)]
-        if earlier and not any(_agree(size, other_size) for _, other_size in earlier):
-            yield _conflict_finding(statement, earlier[0][0], "as the size of the same cited study")
+        mention = study(statement.sentence)
+        same = []   # per source, in order: what the size sees of the groups of the same study
+        for source in sorted(statement.sources) if mention.definite else ():
+            groups = [group for nouns, group in by_source.get(source, {}).items() if nouns & mention.nouns]
+            for group in groups:
+                group.catch_up(statement.sentence)
+            seen = [group for group in groups if group.first is not None]
+            if seen:
+                same.append(seen)
+        if same and not any(group.agrees(statement.claims) for groups in same for group in groups):
+            # Reported against the first earlier size of the first source (in order) that gives one.
+            first = min((group.first for group in same[0]), key=lambda other: other.index)
+            yield _conflict_finding(statement, first, "as the size of the same cited study")
         for source in statement.sources:
-            by_source.setdefault(source, []).append((statement, size))
+            groups = by_source.setdefault(source, {})
+            if mention.nouns not in groups:
+                groups[mention.nouns] = _Seen([])
+            groups[mention.nouns].statements.append(statement)
 
 
 # --------------------------------------------------------------------------------------
