@@ -1060,44 +1060,89 @@ Social functioning improved in 45% of adults with depression who had music thera
 )
 def recycled_statistic(doc: Document, context: RuleContext) -> Iterator[Finding]:
     analysis = _analysis(doc)
-    pairs: dict[tuple, list[_Statement]] = {}
-    singles: dict[tuple, list[_Statement]] = {}
+    pairs: dict[tuple, _Reuses] = {}
+    singles: dict[tuple, _Reuses] = {}
     for statement in analysis.statements:
         if statement.kind not in _RECYCLED_KINDS:
             continue
         finding = None
         for key in _pairs(statement):
-            other = _reused(pairs.setdefault(key, []), statement, key, _recycled_pair)
-            pairs[key].append(statement)
+            other = _reused(pairs.get(key), statement, key, _recycled_pair)
+            _Reuses.note(pairs, key, statement)
             if other is not None and finding is None:
                 finding = _recycled_finding(doc, statement, other, key)
         for claim in statement.claims if statement.kind != "ci" else ():
             if not _unusual(claim):
                 continue
             key = (statement.kind, round(claim.value, 6))
-            other = _reused(singles.setdefault(key, []), statement, key, _recycled_single)
-            singles[key].append(statement)
+            other = _reused(singles.get(key), statement, key, _recycled_single)
+            _Reuses.note(singles, key, statement)
             if other is not None and finding is None:
                 finding = _recycled_finding(doc, statement, other, key, claim)
         if finding:
             yield finding
 
 
-def _reused(earlier: list[_Statement], statement: _Statement, key: tuple, suspicious) -> _Statement | None:
-    """The earlier statement whose figures this one reuses for another measure, if any.
+class _Reuses:
+    """The statements giving one pair of values (or one value), indexed by what ``_reused``
+    asks of them, so that a statement is not compared with each: a pasted paragraph repeats
+    its figures thousands of times.
+
+    Each index keeps the first statement of each entry: if it is of the sentence being
+    checked, so are the others (statements come in order), and none is compared. The
+    statements are indexed when first asked for: most figures are given once.
+    """
+
+    def __init__(self, first: _Statement) -> None:
+        self.statements = [first]
+        self.indexed = 0
+        # The statements alike to same_measure (library key, masked clause): see _Mentions.
+        self.by_measure: dict[tuple, dict[str, _Statement]] = {}
+        # _outcomes_diverge reads the outcome stems of the earlier statement.
+        self.by_outcomes: dict[frozenset[str], _Statement] = {}
+        # The tests of the figures' reuse (_recycled_pair, _recycled_single) read these.
+        self.by_context: dict[tuple, _Statement] = {}
+
+    @staticmethod
+    def note(reuses: dict[tuple, _Reuses], key: tuple, statement: _Statement) -> None:
+        if key in reuses:
+            reuses[key].statements.append(statement)
+        else:
+            reuses[key] = _Reuses(statement)
+
+    def index(self) -> None:
+        for statement in self.statements[self.indexed:]:
+            if statement.library_key is not None:
+                self.by_measure.setdefault(statement.library_key, {}).setdefault(statement.masked, statement)
+            self.by_outcomes.setdefault(statement.stems & _OUTCOME_STEMS, statement)
+            self.by_context.setdefault((statement.sources, statement.population, statement.time), statement)
+        self.indexed = len(self.statements)
+
+
+def _reused(earlier: _Reuses | None, statement: _Statement, key: tuple, suspicious) -> _Statement | None:
+    """The first earlier statement whose figures this one reuses for another measure, if any.
 
     A statement that restates any earlier one of the same figures (same measure, or no
-    outcome of its own) is consistent with the draft and not reported.
+    outcome of its own) is consistent with the draft and not reported. Statements of the
+    same sentence are not compared.
     """
-    earlier = [e for e in earlier if e.sentence != statement.sentence]
-    if not earlier or any(same_measure(e, statement) or not _outcomes_diverge(e, statement) for e in earlier):
+    def before(other: _Statement) -> bool:
+        return other.sentence < statement.sentence
+
+    if earlier is None or not before(earlier.statements[0]):
         return None
-    return next((e for e in earlier if suspicious(e, statement, key)), None)
+    earlier.index()
+    same = earlier.by_measure.get(statement.library_key, {}).values()
+    if any(before(other) and same_measure(other, statement) for other in same):
+        return None
+    if any(before(other) and not _outcomes_diverge(other, statement) for other in earlier.by_outcomes.values()):
+        return None
+    return min((other for other in earlier.by_context.values() if before(other) and suspicious(other, statement, key)),
+               key=lambda other: other.index, default=None)
 
 
 def _recycled_pair(a: _Statement, b: _Statement, key: tuple) -> bool:
-    if same_measure(a, b) or not _outcomes_diverge(a, b):
-        return False
+    """Whether two statements of different measures giving a pair of values look like reuse."""
     if a.sources & b.sources:
         return True
     # From different sources, a pair of round numbers (50% and 25%) may well recur by chance.
@@ -1106,7 +1151,8 @@ def _recycled_pair(a: _Statement, b: _Statement, key: tuple) -> bool:
 
 
 def _recycled_single(a: _Statement, b: _Statement, key: tuple) -> bool:
-    return bool(a.sources & b.sources) and not same_measure(a, b) and _outcomes_diverge(a, b)
+    """Whether two statements of different measures giving one unusual value look like reuse."""
+    return bool(a.sources & b.sources)
 
 
 def _differing_words(statement: _Statement, other: _Statement) -> str:
