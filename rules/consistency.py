@@ -323,8 +323,9 @@ class _Analysis:
     # Per-sentence features the availability rule asks for again and again.
     _assertions: dict[int, tuple[str, frozenset[str]]] = field(default_factory=dict)
     _groups: dict[int, tuple[frozenset[str], set[str]]] = field(default_factory=dict)
-    _kept: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _kept: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
     _block_stems: dict[int, frozenset[str]] = field(default_factory=dict)
+    _block_sources: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def weight(self, stem: str) -> float:
         """How rare a stem is in the draft's prose: its inverse document frequency, the
@@ -401,10 +402,14 @@ def _sentence_sources(doc: Document, index: int) -> frozenset[str]:
 
 
 def _block_sources(analysis: _Analysis, sentence: int) -> frozenset[str]:
-    found: set[str] = set()
-    for index in analysis.block_sentences.get(analysis.doc.sentences[sentence].block, ()):
-        found |= analysis.sources[index]
-    return frozenset(found)
+    block = analysis.doc.sentences[sentence].block
+    cached = analysis._block_sources.get(block)
+    if cached is None:
+        found: set[str] = set()
+        for index in analysis.block_sentences.get(block, ()):
+            found |= analysis.sources[index]
+        cached = analysis._block_sources[block] = frozenset(found)
+    return cached
 
 
 def _clauses(text: str, pattern: re.Pattern = _CLAUSE_BREAK) -> list[tuple[int, int]]:
@@ -1435,10 +1440,9 @@ def _compatible(analysis: _Analysis, statement: _Availability, sentence: int) ->
 
 
 def _figure_contradictions(analysis: _Analysis, statement: _Availability) -> list[_Contradiction]:
+    """The sentences giving a figure said to be missing (the statement's own among them, if it does)."""
     found = []
     for sentence in sorted(_sharing_rare_stems(analysis, statement.topic) & analysis.sentence_claims.keys()):
-        if sentence == statement.sentence:
-            continue
         figures = [c for c in analysis.sentence_claims[sentence]
                    if c.kind in statement.kinds and _in_kept(analysis, sentence, c)]
         if not figures or not _compatible(analysis, statement, sentence):
@@ -1465,21 +1469,23 @@ def _figure_contradictions(analysis: _Analysis, statement: _Availability) -> lis
 def _in_kept(analysis: _Analysis, sentence: int, claim: Claim) -> bool:
     """Whether a figure sits outside the sentence's own availability clauses."""
     dropped = analysis._kept.get(sentence)
-    if dropped is None:
+    if dropped is None:   # the starts and ends of its availability clauses, in order
         text = analysis.texts[sentence]
-        dropped = [(s, e) for s, e in _clauses(text, _AVAILABILITY_BREAK) if _says_unavailable(text[s:e])]
-        analysis._kept[sentence] = dropped
+        clauses = [(s, e) for s, e in _clauses(text, _AVAILABILITY_BREAK) if _says_unavailable(text[s:e])]
+        dropped = analysis._kept[sentence] = [s for s, _ in clauses], [e for _, e in clauses]
     offset = claim.start - analysis.doc.sentences[sentence].start
-    return not any(s <= offset < e for s, e in dropped)
+    before = bisect_right(dropped[0], offset)
+    return before == 0 or offset >= dropped[1][before - 1]
 
 
 def _effect_contradictions(analysis: _Analysis, statement: _Availability) -> list[_Contradiction]:
+    """The sentences asserting an effect said to be undocumented (the statement's own among them, if it does)."""
     doc = analysis.doc
     found: dict[int, _Contradiction] = {}
     for outcome in statement.outcomes:
         rare = max(outcome, key=analysis.weight)
         for sentence in analysis.postings.get(rare, ()):
-            if sentence == statement.sentence or sentence in found:
+            if sentence in found:
                 continue
             text, stems = _assertion_stems(analysis, sentence)
             if not outcome <= stems or not stems & _EFFECT_VERB:
@@ -1575,23 +1581,60 @@ Whether their sleep stayed calmer after the sessions ended was not reported.
 )
 def contradicted_availability(doc: Document, context: RuleContext) -> Iterator[Finding]:
     analysis = _analysis(doc)
-    reported_in_block: dict[int, set[int]] = {}
+    search = _ContradictionSearch(analysis)
+    reported_in_block: dict[int, dict[tuple, set[int]]] = {}   # the searches reported, with their sentences
     for sentence in range(len(doc.sentences)):
         for statement in _availability(analysis, sentence):
-            if statement.kinds is None:
-                contradictions = _effect_contradictions(analysis, statement)
-            else:
-                contradictions = _figure_contradictions(analysis, statement)
+            # The best contradictions in other sentences (the statement's own may rank among them).
+            contradictions = [c for c in search.ranked(statement)[:_MAX_RELATED + 1] if c.sentence != sentence]
             if not contradictions:
                 continue
-            contradictions.sort(key=lambda c: (-c.score, c.sentence))
-            block = doc.sentences[sentence].block
-            seen = reported_in_block.setdefault(block, set())
-            if contradictions[0].sentence in seen:
+            reported = reported_in_block.setdefault(doc.sentences[sentence].block, {})
+            if search.reported(reported, contradictions[0].sentence):
                 continue   # the same paragraph already said so about the same figure
-            seen.update(c.sentence for c in contradictions)
+            reported.setdefault(search.key(statement), set()).add(sentence)
             yield _availability_finding(doc, statement, contradictions[:_MAX_RELATED])
             break
+
+
+class _ContradictionSearch:
+    """The contradictions of availability statements, searched once per statement alike in
+    all that the search reads (``key``; all but its sentence), ranked best first and kept:
+    a draft may repeat one caveat in every paragraph. The statement's own sentence is left
+    out by the caller."""
+
+    def __init__(self, analysis: _Analysis) -> None:
+        self.analysis = analysis
+        self.found: dict[tuple, list[_Contradiction]] = {}
+        self.sentences: dict[tuple, set[int]] = {}
+
+    @staticmethod
+    def key(statement: _Availability) -> tuple:
+        return (None if statement.kinds is None else frozenset(statement.kinds), statement.topic,
+                statement.population, frozenset(statement.time), tuple(statement.outcomes), statement.subject,
+                statement.sources, statement.specific_study, statement.exact)
+
+    def ranked(self, statement: _Availability) -> list[_Contradiction]:
+        key = self.key(statement)
+        found = self.found.get(key)
+        if found is None:
+            if statement.kinds is None:
+                found = _effect_contradictions(self.analysis, statement)
+            else:
+                found = _figure_contradictions(self.analysis, statement)
+            found = self.found[key] = sorted(found, key=lambda c: (-c.score, c.sentence))
+        return found
+
+    def reported(self, reported: dict[tuple, set[int]], sentence: int) -> bool:
+        """Whether a sentence is a contradiction reported for an earlier statement of the
+        paragraph, other than that statement's own sentence (``reported``: the keys of their
+        searches, each with the sentences of its statements)."""
+        for key, statements in reported.items():
+            if key not in self.sentences:
+                self.sentences[key] = {c.sentence for c in self.found[key]}
+            if sentence in self.sentences[key] and (len(statements) > 1 or sentence not in statements):
+                return True
+        return False
 
 
 def _availability_finding(doc: Document, statement: _Availability, found: list[_Contradiction]) -> Finding:
