@@ -33,7 +33,8 @@ from verifier.sources.cited import citation_group_targets
 # Words
 # --------------------------------------------------------------------------------------
 
-# A word is a run of letters: hyphens and apostrophes split it ("long-term": long, term).
+# A word is a run of letters: hyphens, apostrophes and digits split it ("long-term": long,
+# term). The word lists below hold such words only.
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_WORD = re.compile(r"[a-z]+")   # the same in lower-case ASCII, a cheaper character test
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -44,7 +45,7 @@ what when where while than then there their theirs they them it its is are was w
 has have had having do does did doing can could may might will would should shall must also both
 either each such very more most less least much many some any all other others into onto upon
 via per among amongst between about around approximately nearly almost roughly approx up down
-out off so such just also s he she his her him we our us you your i me my one's although though
+out off so such just also s he she his her him we our us you your i me my one although though
 whereas however over under due because since
 """.split())
 
@@ -77,20 +78,20 @@ _GENERIC_PEOPLE = frozenset("individual individuals people persons person partic
 
 # Comparison arms and negation: "45% with music therapy" is not "45% without it".
 _ARM = frozenset("""
-not no without never nor control controls placebo usual standard waitlist wait-list alone only
+not no without never nor control controls placebo usual standard waitlist alone only
 sham untreated
 """.split())
 
 # Words of health outcomes: what a figure measures, used to tell two measures apart.
 _OUTCOME_WORDS = """
 mood depression depressive anxiety anxious stress sleep insomnia pain fatigue social emotional emotion
-emotions regulation resilience wellbeing well-being quality self-esteem esteem cognition cognitive
+emotions regulation resilience wellbeing quality esteem cognition cognitive
 memory attention craving cravings relapse mortality death deaths survival remission response recovery
 adherence weight bmi pressure heart cortisol serotonin dopamine symptoms symptom functioning function
 behaviour behavior behavioural behavioral agitation loneliness isolation suicide suicidal
 hospitalisation hospitalization readmission employment employability coping engagement satisfaction
 connectivity connection connections communication confidence motivation relaxation apathy
-psychological physical mental glucose cholesterol hba1c blood expression
+psychological physical mental glucose cholesterol hba blood expression
 withdrawal abstinence dependence smoking drinking alcohol exercise activity speech language
 """.split()
 
@@ -119,12 +120,10 @@ _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ities", "ity", "nes
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A crude stem: the first six letters once a common suffix is gone (improved ~ improvement)."""
-    word = word.lower().replace("’", "'")
-    word = word.removesuffix("'s")
-    word = word.strip("'-")
+    word = word.lower()
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    if word.startswith("well-be") or word.startswith("wellbe"):
+    if word.startswith("wellbe"):
         return "wellbe"
     for suffix in _SUFFIXES:
         if len(word) - len(suffix) >= 3 and word.endswith(suffix):
@@ -144,16 +143,22 @@ _POPULATION_STEMS = frozenset(_stem(w) for w in _POPULATION) - frozenset(_stem(w
 _OUTCOME_STEMS = frozenset(_stem(w) for w in _OUTCOME_WORDS)
 
 
-_WELLBEING = re.compile(r"\bwell[- ]being\b", re.I)
+# Compounds that are one word however they are written ("well-being", "well being": wellbeing).
+_COMPOUNDS = re.compile(r"\b(?:(?P<wellbeing>well[- ]being)|(?P<waitlist>wait[- ]list))\b", re.I)
+
+
+def _joined(compound: re.Match) -> str:
+    return compound.lastgroup
 
 
 def _words(text: str) -> list[str]:
-    """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term)."""
+    """Lower-case words; hyphenated compounds count as their parts ("long-term": long, term),
+    but for ``_COMPOUNDS``."""
     if not text.isascii():   # lowering first could split words ("İ" lowers to i and a combining dot)
-        return [word.lower() for word in _WORD.findall(_WELLBEING.sub("wellbeing", text))]
+        return [word.lower() for word in _WORD.findall(_COMPOUNDS.sub(_joined, text))]
     text = text.lower()
-    if "well" in text:   # a cheap test spares most passages the search for "well-being"
-        text = _WELLBEING.sub("wellbeing", text)
+    if "well" in text or "wait" in text:   # a cheap test spares most passages the search for compounds
+        text = _COMPOUNDS.sub(_joined, text)
     return _ASCII_WORD.findall(text)
 
 

@@ -136,6 +136,20 @@ def test_conflict_reported_once_and_not_for_a_figure_matching_an_earlier_mention
     assert '"8%"' in found[0].message and '"5%"' in found[0].message
 
 
+@pytest.mark.parametrize("written", ["wait-list", "wait list", "waitlist", "Wait-List"])
+def test_a_waitlist_arm_is_one_word_however_written(written):
+    """Words are runs of letters, so the word lists hold no hyphenated entry: "wait-list"
+    is joined into the word the list holds, as "well-being" is."""
+    doc = build_document("x.md", f"Mood improved in 45% of the {written} group [1].\n" + REFS)
+    assert consistency._analysis(doc).statements[0].arms == {"waitlist"}
+
+
+def test_one_measure_of_a_waitlist_arm_spelt_two_ways_conflicts():
+    text = ("Mood improved in 45% of adults in the waitlist group [1].\n\n"
+            "Mood improved in 20% of adults in the wait-list group [1].\n" + REFS)
+    assert lines(text, "conflicting-statistics") == [3]
+
+
 def test_interval_agreement():
     doc = build_document("x.md", "It fell (p < 0.001). It fell (p = 0.0004). It fell (p = 0.02). About 45%. 49%. 52%.")
     lt, eq_small, eq_big, about, near, far = doc.claims
