@@ -617,7 +617,7 @@ _SUBSET = re.compile(
 )
 _ONE_STUDY = re.compile(r"\b(?:study|trial|rct|experiment|cohort|survey)\b", re.I)
 # "The trial of 97 adults" points back at a study already named; "a pilot study of 36" may be another.
-_DEFINITE_STUDY = re.compile(r"\b(?:the|this|that|[A-Z][\w-]*[’']s)\s+(?:[\w-]+\s+){0,3}?"
+_DEFINITE_STUDY = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat|[A-Z][\w-]*[’']s)\s+(?:[\w-]+\s+){0,3}?"
                              r"(?:study|trial|rct|experiment|cohort|survey)\b")
 _OTHER_STUDY = re.compile(r"\b(?:another|other|second|separate|later|earlier|follow-?up|new|one)\s+"
                           r"(?:[\w-]+\s+){0,2}?(?:study|trial|rct|experiment|cohort|survey)\b", re.I)

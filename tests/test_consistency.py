@@ -119,6 +119,9 @@ def test_conflict_not_reported(text):
     (("Depression scores improved significantly with music therapy (p = 0.03) [2].\n\n"
      "The improvement in depression scores with music therapy was highly significant (p < 0.001) [2]."), [3]),
     ("The trial enrolled 79 adults with depression [2].\n\nIn the trial of 97 adults [2], music therapy was added to care.", [3]),
+    # "The trial" opening a sentence points back as "the trial" does
+    ("A pilot study of 36 adults found calmer sleep [2].\n\nThe trial of 120 adults found less nausea [2].\n\n"
+     "The trial of 97 adults found less nausea [2].", [5]),
     # one in five is 20%, not 25%
     ("One in five adults with depression never seek help [1].\n\nOne in four adults with depression never seek help [1].", [3]),
 ])
