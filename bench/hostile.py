@@ -3,11 +3,12 @@
 Usage: python bench/hostile.py [--sizes 1000,2000,4000] [--only NAME] [--timeout 600]
 
 Each shape is one draft holding N copies of something a real draft holds a few of: figures
-in one paragraph, one measure restated in paragraph after paragraph, numbered references,
-a paragraph pasted again and again. Rules that compare a draft's claims or passages with
-each other must block candidates within a draft as they do across drafts, or such a file
-takes minutes. Prints the time of `verifier check --no-cache --jobs 1 --format json` per
-size and the growth per doubling (2.0x is linear; 4.0x is quadratic). Nothing here is
+in one paragraph, one measure restated in paragraph after paragraph, study sizes under one
+citation, an effect said to be undocumented and asserted again and again, numbered
+references, a paragraph pasted again and again. Rules that compare a draft's claims or
+passages with each other must block candidates within a draft as they do across drafts, or
+such a file takes minutes. Prints the time of `verifier check --no-cache --jobs 1 --format
+json` per size and the growth per doubling (2.0x is linear; 4.0x is quadratic). Nothing here is
 asserted by tests.
 """
 
@@ -32,6 +33,16 @@ def one_measure_restated(n: int, rng: random.Random) -> str:
                    for _ in range(n))
 
 
+def study_sizes_of_one_source(n: int, rng: random.Random) -> str:
+    return "".join(f"The trial of {rng.randint(20, 900)} adults with anxiety found music therapy helped [1].\n\n"
+                   for _ in range(n)) + "## References\n\n1. Smith J. Music therapy. J Music. 2020;1:1-10.\n"
+
+
+def undocumented_effect_asserted(n: int, rng: random.Random) -> str:
+    return ("The impact of music therapy on cortisol levels in teenagers is not well documented.\n\n"
+            "Music therapy lowers cortisol levels in teenagers.\n\n") * (n // 2)
+
+
 def numbered_references(n: int, rng: random.Random) -> str:
     cited = "".join(f"Music helped {rng.randint(1, 99)}% of people in trial {i} [{i}].\n\n" for i in range(1, n + 1))
     entries = "".join(f"{i}. Smith J, et al. Music therapy {i}. J Music. 2020;{i}(2):1-10. doi:10.5555/x.{i}\n"
@@ -48,6 +59,8 @@ def pasted_paragraph(n: int, rng: random.Random) -> str:
 SHAPES: dict[str, Callable[[int, random.Random], str]] = {
     "figures-in-one-paragraph": figures_in_one_paragraph,
     "one-measure-restated": one_measure_restated,
+    "study-sizes-of-one-source": study_sizes_of_one_source,
+    "undocumented-effect-asserted": undocumented_effect_asserted,
     "numbered-references": numbered_references,
     "pasted-paragraph": pasted_paragraph,
 }
