@@ -367,7 +367,7 @@ class Configuration:
             overrides.append(Layer(COMMAND_LINE, cli_values, frozenset(cli_adds)))
         self._overrides = overrides
         self._by_file: dict[Path | None, Resolved] = {}
-        self._nearest: dict[Path, Path | None] = {}
+        self._nearest: dict[str, Path | None] = {}
         self._by_draft: dict[str, Resolved] = {}
         if self.file is not None:
             self._resolve_file(self.file.resolve())   # report a bad --config file before reading drafts
@@ -388,21 +388,26 @@ class Configuration:
 
     def find(self, draft: str) -> Path | None:
         """The configuration file closest to a draft (stdin: the current directory)."""
-        start = Path.cwd() if draft == "-" else Path(os.path.abspath(draft)).parent
+        # Directories as strings: a library's thousands of drafts each ask, and pathlib's
+        # objects cost more than the answer once their folder is known.
+        directory = os.getcwd() if draft == "-" else os.path.dirname(os.path.abspath(draft))
         visited = []
-        directory: Path | None = start
         found = None
-        while directory is not None:
+        while True:
             if directory in self._nearest:
                 found = self._nearest[directory]
                 break
             visited.append(directory)
-            candidate = next((directory / name for name in CONFIG_NAMES
-                              if (directory / name).is_file() and has_verifier_table(directory / name)), None)
+            candidate = next((Path(directory, name) for name in CONFIG_NAMES
+                              if os.path.isfile(os.path.join(directory, name))
+                              and has_verifier_table(Path(directory, name))), None)
             if candidate is not None:
                 found = candidate
                 break
-            directory = directory.parent if directory.parent != directory else None
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
         for seen in visited:
             self._nearest[seen] = found
         return found
