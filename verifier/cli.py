@@ -5,8 +5,8 @@ could not do its job (bad arguments, missing or unreadable input). Every error i
 line on stderr.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads every command's annotations on each
+# run, and evaluating them from strings took 12 ms of a cached re-check's 0.15 s.
 import csv
 import gc
 import io

@@ -10,8 +10,7 @@
 Network code is imported only inside ``pull``; every failure is one line on stderr.
 """
 
-from __future__ import annotations
-
+# Annotations evaluated at import, as in verifier/cli.py: typer reads them on each run.
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
