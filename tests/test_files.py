@@ -14,8 +14,23 @@ from verifier.files import replacing
 DIGEST = EXAMPLES / "music-therapy-digest.md"
 
 
-def full_disk(*args, **kwargs):
-    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+class FullDiskStream:
+    """The temporary file on a full disk: it opens, and the first write fails."""
+
+    def __init__(self, handle, *args, **kwargs):
+        self.handle = handle
+
+    def fileno(self):
+        return self.handle
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.handle)
 
 
 def test_a_failure_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
@@ -27,6 +42,16 @@ def test_a_failure_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
             raise RuntimeError("the reporter broke")
     assert target.read_text(encoding="utf-8") == "yesterday's report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+@pytest.mark.parametrize("durable, synced", [(True, 1), (False, 0)])
+def test_only_durable_files_wait_for_the_disk(tmp_path, monkeypatch, durable, synced):
+    calls = []
+    monkeypatch.setattr(os, "fsync", calls.append)
+    with replacing(tmp_path / "out.txt", durable=durable) as stream:
+        stream.write("all of it\n")
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "all of it\n"
+    assert len(calls) == synced
 
 
 def test_the_mode_of_the_file_replaced_is_kept_and_a_new_file_gets_the_usual_one(tmp_path):
@@ -64,7 +89,7 @@ def test_what_cannot_be_renamed_over_is_written_in_place():
 def test_a_full_disk_keeps_the_previous_file_and_says_so_in_one_line(tmp_path, capsys, monkeypatch, option):
     target = tmp_path / "out.json"
     target.write_text("the previous one\n", encoding="utf-8")
-    monkeypatch.setattr(os, "fsync", full_disk)
+    monkeypatch.setattr(os, "fdopen", FullDiskStream)
     code = main(["check", "--no-cache", "--format", "json", option, str(target), str(DIGEST)])
     err = capsys.readouterr().err
     assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1

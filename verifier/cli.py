@@ -93,7 +93,7 @@ def _write(text: str | Iterable[str], output_file: Optional[Path]) -> None:
     from verifier.files import replacing
 
     try:
-        with replacing(output_file) as handle:
+        with replacing(output_file, durable=False) as handle:
             for piece in pieces:
                 handle.write(piece)
     except OSError as error:

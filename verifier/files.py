@@ -30,8 +30,12 @@ NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 @contextmanager
-def replacing(path: str | os.PathLike, newline: str | None = None) -> Iterator[TextIO]:
+def replacing(path: str | os.PathLike, newline: str | None = None, durable: bool = True) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` once all of it is written.
+
+    ``durable`` files (a baseline, a source record) reach the disk before the rename, so
+    a power cut leaves the old file or the new one; a report, written again by every run,
+    is spared the wait (0.12 s here, most of a run answered from the result cache).
 
     The new file keeps the mode of the one it replaces (a new one gets the mode any new
     file gets, not ``mkstemp``'s owner-only 0600), and a symbolic link keeps pointing at
@@ -54,8 +58,9 @@ def replacing(path: str | os.PathLike, newline: str | None = None) -> Iterator[T
         with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
             os.fchmod(stream.fileno(), mode)
             yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
         try:
