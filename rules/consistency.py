@@ -407,14 +407,19 @@ def _sentence_sources(doc: Document, index: int) -> frozenset[str]:
 
 
 def _block_sources(analysis: _Analysis, sentence: int) -> frozenset[str]:
+    return _over_block(analysis, sentence, analysis.sources, analysis._block_sources)
+
+
+def _over_block(analysis: _Analysis, sentence: int, of_sentence: list[frozenset[str]],
+                kept: dict[int, frozenset[str]]) -> frozenset[str]:
+    """The union of ``of_sentence`` over the sentences of the sentence's block, found once
+    per block and kept in ``kept``."""
     block = analysis.doc.sentences[sentence].block
-    cached = analysis._block_sources.get(block)
-    if cached is None:
-        found: set[str] = set()
-        for index in analysis.block_sentences.get(block, ()):
-            found |= analysis.sources[index]
-        cached = analysis._block_sources[block] = frozenset(found)
-    return cached
+    found = kept.get(block)
+    if found is None:
+        in_block = analysis.block_sentences.get(block, ())
+        found = kept[block] = frozenset().union(*(of_sentence[index] for index in in_block))
+    return found
 
 
 def _clauses(text: str, pattern: re.Pattern = _CLAUSE_BREAK) -> list[tuple[int, int]]:
@@ -1540,14 +1545,7 @@ def _asserting_clause(text: str, outcome: frozenset[str]) -> str | None:
 
 
 def _block_stems(analysis: _Analysis, sentence: int) -> frozenset[str]:
-    block = analysis.doc.sentences[sentence].block
-    cached = analysis._block_stems.get(block)
-    if cached is None:
-        found: set[str] = set()
-        for index in analysis.block_sentences.get(block, ()):
-            found |= analysis.stems[index]
-        cached = analysis._block_stems[block] = frozenset(found)
-    return cached
+    return _over_block(analysis, sentence, analysis.stems, analysis._block_stems)
 
 
 _MAX_RELATED = 3
