@@ -351,7 +351,7 @@ def _in_processes(batches: list[list[int]], jobs: int) -> Iterator[list[_Checked
     all_rules()
     # Out of the cycle collector's passes, the loaded pipeline and rules stay shared with
     # the workers: a pass writes to every object it visits, which copies its page (the
-    # workers' CPU time on bench/throughput.py's 6 MB fell by 4%).
+    # CPU time of --jobs 2 on bench/throughput.py's 6 MB fell by 5%).
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
