@@ -21,6 +21,7 @@ from stat import S_ISREG
 from typing import Iterable, Iterator, Sequence
 
 from verifier import __version__
+from verifier.files import TEMPORARY_PREFIX, replacing
 from verifier.model import Diagnostic
 
 FORMAT = 2
@@ -106,9 +107,8 @@ class ResultCache:
             if not ignore.exists():
                 # Like .ruff_cache: a pre-commit run must not leave untracked files in a drafts repository.
                 ignore.write_text("# written by verifier: the result cache is never committed\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             lines: dict[str, int] = {}
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
+            with replacing(self.folder / f"{key}.json", durable=False) as out:
                 out.write('{"diagnostics": [')
                 for index, diagnostic in enumerate(diagnostics):
                     record = diagnostic_to_dict(diagnostic)
@@ -116,13 +116,9 @@ class ResultCache:
                     out.write((", " if index else "") + json.dumps(record))
                 out.write('], "lines": ' + json.dumps(list(lines)))
                 out.write(", " + json.dumps(counts)[1:] if counts else "}")
-            os.replace(temporary, self.folder / f"{key}.json")
             self._prune()
         except OSError:
-            try:
-                os.unlink(temporary)  # type: ignore[possibly-undefined]
-            except (OSError, NameError):
-                pass
+            pass   # not cached; ``replacing`` has removed its temporary file
 
     def load_report(self, key: str, shape: str) -> tuple[bool, str] | None:
         """A report this run already printed, in this format and shape (``report_shape``),
@@ -160,7 +156,8 @@ class ResultCache:
         return self.folder / f"{key}.{hashlib.sha256(shape.encode()).hexdigest()[:16]}.report"
 
     def _prune(self) -> None:
-        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted((p for p in self.folder.glob("*.json") if not p.name.startswith(TEMPORARY_PREFIX)),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP_ENTRIES:]:
             old.unlink(missing_ok=True)
         kept = {entry.stem for entry in entries[:KEEP_ENTRIES]}

@@ -25,7 +25,6 @@ SCHEMA = 1
 DEFAULT_DIR = "cache"
 ENV_DIR = "VERIFIER_CACHE_DIR"
 
-
 # Retraction statuses that make a source unusable (retracted-source reports them).
 RETRACTED = {"retracted", "withdrawn", "removed"}
 
