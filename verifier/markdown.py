@@ -143,7 +143,7 @@ def holds_needle(text: str, needles: tuple[str, ...] | re.Pattern) -> bool:
 
 
 def _may_match(pattern: re.Pattern, block: str) -> bool:
-    """Whether ``block`` may hold a match of ``pattern``; lower-case it if the pattern ignores case."""
+    """Whether ``block`` may hold a match of ``pattern`` (``block`` lower-cased where the pattern ignores case)."""
     return pattern not in _NEEDLES or holds_needle(block, _NEEDLES[pattern])
 
 
